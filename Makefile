@@ -1,0 +1,23 @@
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test check clean
+
+$(BIN)/budget-planner: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/budget-planner
+	$(BIN)/budget-planner check
+
+check: run
+
+test: $(BIN)/budget-planner
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) output/*.xlsx output/*.html output/*.json output/*.csv

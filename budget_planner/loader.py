@@ -1,0 +1,490 @@
+"""Reading plan files: TOML in, a `Plan` and every problem out.
+
+The loader never raises on a user's mistake. It reads every file (following `include`), checks
+every field, and returns all problems at once, each with its file, line and field path, so that
+one run tells the user everything to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .funding import Known, parse_funding
+from .model import Line, Origin, Period, Plan, Problem, Programme, Source
+from .money import MoneyError, parse_money, type_name
+
+SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+LINE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+CURRENCY = re.compile(r"[A-Z]{3}")
+
+MAIN_KEYS = ("include", "programme", "sources", "periods", "funding")
+INCLUDED_KEYS = ("include", "sources", "periods")
+PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description")
+SOURCE_KEYS = ("id", "name", "description")
+PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines")
+LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes")
+
+
+class LineIndex:
+    """Maps field paths such as `periods[2].lines[4].amount` to line numbers in a TOML text.
+
+    tomllib gives values without positions; this scan of table headers and `key =` lines
+    recovers them for the usual layout of plan files. A path it does not know falls back to
+    its nearest known parent.
+    """
+
+    _HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+
+    def __init__(self, text: str):
+        self._lines: dict[str, int] = {}
+        counters: dict[str, int] = {}
+        current = ""
+        for lineno, raw in enumerate(text.splitlines(), start=1):
+            header = self._HEADER.match(raw)
+            if header:
+                current = self._resolve(header.group(2).replace(" ", "").split("."), counters)
+                if header.group(1) == "[[":
+                    counters[current] = counters.get(current, -1) + 1
+                    current = f"{current}[{counters[current]}]"
+                self._lines.setdefault(current, lineno)
+                continue
+            key = self._KEY.match(raw)
+            if key:
+                self._lines.setdefault(f"{current}.{key.group(1)}" if current else key.group(1), lineno)
+
+    @staticmethod
+    def _resolve(parts: list[str], counters: dict[str, int]) -> str:
+        path = ""
+        for part in parts:
+            path = f"{path}.{part}" if path else part
+            if path in counters and part is not parts[-1]:
+                path = f"{path}[{counters[path]}]"
+        return path
+
+    def lineno(self, path: str) -> int | None:
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = re.sub(r"(\[\d+\]|\.?[^.\[]+)$", "", path)
+        return None
+
+
+@dataclass
+class Document:
+    """One file's parsed TOML, with what is needed to report problems at their place."""
+
+    file: str
+    data: dict[str, Any]
+    index: LineIndex
+    problems: list[Problem]
+
+    def report(self, path: str, code: str, message: str) -> None:
+        self.problems.append(Problem(self.file, path, code, message, self.index.lineno(path)))
+
+    def origin(self, path: str) -> Origin:
+        return Origin(self.file, path, self.index.lineno(path))
+
+
+def read_document(path: Path | str, problems: list[Problem], *, shown: str | None = None,
+                  at: tuple[Document, str] | None = None) -> Document | None:
+    """Read one TOML file. A file that cannot be read is reported (at `at`, the field that named
+    it, when there is one) and gives None."""
+    path = Path(path)
+    shown = shown or str(path)
+
+    def fail(code: str, message: str, lineno: int | None = None) -> None:
+        if at is not None:
+            document, field_path = at
+            document.report(field_path, code, f"{shown}: {message}")
+        else:
+            problems.append(Problem(shown, "", code, message, lineno))
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return fail("file-not-found", "no such file")
+    except IsADirectoryError:
+        return fail("not-a-file", "is a directory, not a TOML file")
+    except PermissionError:
+        return fail("file-unreadable", "cannot be read: permission denied")
+    except OSError as error:
+        return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some Windows editors write
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        lineno = raw[: error.start].count(b"\n") + 1
+        return fail("not-utf8", f"is not UTF-8 text (byte 0x{raw[error.start]:02x} at line {lineno}); "
+                                "save it as UTF-8", lineno)
+    if not text.strip():
+        return fail("file-empty", "is empty")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        lineno = int(found.group(1)) if found else None
+        if found:
+            message = message[: found.start()].strip()
+        return fail("toml-syntax", f"is not valid TOML: {message}", lineno)
+    return Document(shown, data, LineIndex(text), problems)
+
+
+def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
+    """The 'did you mean' part of a message, or nothing."""
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _Fields:
+    """Typed access to one TOML table, reporting every wrong or missing field to its document."""
+
+    def __init__(self, document: Document, table: dict[str, Any], path: str,
+                 allowed: tuple[str, ...], what: str):
+        self.document, self.table, self.path = document, table, path
+        self.ok = True
+        for key in table:
+            if key not in allowed:
+                self.report(key, "unknown-key",
+                            f"unknown key {key!r} in {what}{suggest(key, allowed)}")
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def report(self, key: str, code: str, message: str) -> None:
+        self.ok = False
+        self.document.report(self.at(key), code, message)
+
+    def _get(self, key: str, required: bool) -> Any:
+        if key not in self.table and required:
+            self.report(key, "missing-field", f"required field {key!r} is missing")
+        return self.table.get(key)
+
+    def text(self, key: str, *, required: bool = False, pattern: re.Pattern[str] | None = None,
+             rule: str = "") -> str | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.report(key, "wrong-type", f"expected a string, found {type_name(value)}")
+            return None
+        if required and not value.strip():
+            self.report(key, "empty-field", f"{key!r} must not be empty")
+            return None
+        if pattern is not None and not pattern.fullmatch(value):
+            self.report(key, "invalid-id", f"{value!r} is not a valid {key}: {rule}")
+            return None
+        return value
+
+    def year(self, key: str) -> int | None:
+        value = self._get(key, True)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.report(key, "wrong-type", f"expected a year (integer), found {type_name(value)}")
+            return None
+        if not 1900 <= value <= 2200:
+            self.report(key, "invalid-year", f"{value} is not a plausible year (1900-2200)")
+            return None
+        return value
+
+    def money(self, key: str, *, required: bool = False) -> Decimal | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        try:
+            return parse_money(value)
+        except MoneyError as error:
+            self.report(key, error.code, error.message)
+            return None
+
+    def tables(self, key: str) -> list[tuple[str, dict[str, Any]]]:
+        """An array of tables as (path, table) pairs; wrong elements are reported and skipped."""
+        value = self.table.get(key, [])
+        if not isinstance(value, list):
+            self.report(key, "wrong-type", f"expected an array of tables ([[{self.at(key)}]]), "
+                                            f"found {type_name(value)}")
+            return []
+        found = []
+        for number, item in enumerate(value):
+            if isinstance(item, dict):
+                found.append((f"{self.at(key)}[{number}]", item))
+            else:
+                self.document.report(f"{self.at(key)}[{number}]", "wrong-type",
+                                     f"expected a table, found {type_name(item)}")
+                self.ok = False
+        return found
+
+    def strings(self, key: str) -> list[tuple[str, str]]:
+        """An array of strings as (path, string) pairs."""
+        value = self.table.get(key, [])
+        if not isinstance(value, list):
+            self.report(key, "wrong-type", f"expected an array of strings, found {type_name(value)}")
+            return []
+        found = []
+        for number, item in enumerate(value):
+            if isinstance(item, str):
+                found.append((f"{self.at(key)}[{number}]", item))
+            else:
+                self.document.report(f"{self.at(key)}[{number}]", "wrong-type",
+                                     f"expected a string, found {type_name(item)}")
+                self.ok = False
+        return found
+
+
+@dataclass
+class _Collected:
+    """What the documents of one plan contribute, before the plan is assembled."""
+
+    problems: list[Problem] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+
+def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, ...],
+             at: tuple[Document, str] | None = None) -> None:
+    """Read a file and, depth first, the files it includes (in order); detect include cycles."""
+    document = read_document(path, collected.problems, shown=shown, at=at)
+    if document is None:
+        return
+    collected.documents.append(document)
+    here = path.resolve()
+    fields = _Fields(document, {"include": document.data.get("include", [])}, "", ("include",), "")
+    for include_path, name in fields.strings("include"):
+        target = path.parent / name
+        if target.resolve() in stack + (here,):
+            chain = " -> ".join([*(p.name for p in stack + (here,)), target.name])
+            document.report(include_path, "include-cycle", f"include cycle: {chain}")
+            continue
+        _collect(target, str(Path(shown).parent / name), collected, stack + (here,),
+                 at=(document, include_path))
+
+
+def load_plan(path: Path | str) -> tuple[Plan | None, list[Problem]]:
+    """Load a plan file and the files it includes.
+
+    Returns the plan and an empty list, or None and every problem found in any file.
+    """
+    path = Path(path)
+    collected = _Collected()
+    _collect(path, str(path), collected, ())
+    if not collected.documents:
+        return None, collected.problems
+    main, *included = collected.documents
+    builder = _PlanBuilder(collected.documents)
+    builder.top_level(main, MAIN_KEYS, "the main plan file")
+    for document in included:
+        builder.top_level(document, INCLUDED_KEYS, "an included plan file "
+                          "(only the main file has [programme] and [funding])")
+    programme = builder.programme(main)
+    sources = builder.sources(collected.documents)
+    periods = builder.periods(collected.documents, sources)
+    funding = parse_funding(
+        main.data.get("funding"), main.report, path="funding",
+        known=Known(sources=tuple(s.id for s in sources),
+                    periods=tuple(p.id for p in periods),
+                    lines={p.id: tuple(line.id for line in p.lines) for p in periods}))
+    problems = collected.problems
+    if problems or not builder.ok or programme is None:
+        return None, problems
+    plan = Plan(name=path.stem, programme=programme, sources=tuple(sources),
+                periods=tuple(periods), funding=funding,
+                files=tuple(document.file for document in collected.documents))
+    return plan, []
+
+
+class _PlanBuilder:
+    """Turns checked documents into model records; `ok` is False once anything was wrong."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.ok = True
+        self._documents_by_file = {document.file: document for document in documents}
+
+    def _done(self, fields: _Fields) -> bool:
+        self.ok = self.ok and fields.ok
+        return fields.ok
+
+    def top_level(self, document: Document, allowed: tuple[str, ...], what: str) -> None:
+        self._done(_Fields(document, document.data, "", allowed, what))
+
+    def programme(self, document: Document) -> Programme | None:
+        table = document.data.get("programme")
+        if not isinstance(table, dict):
+            document.report("programme", "missing-field" if table is None else "wrong-type",
+                            "the main plan file needs a [programme] table with name, currency "
+                            "and total")
+            self.ok = False
+            return None
+        fields = _Fields(document, table, "programme", PROGRAMME_KEYS, "[programme]")
+        name = fields.text("name", required=True)
+        currency = fields.text("currency", required=True, pattern=CURRENCY,
+                               rule="a three-letter ISO 4217 code such as EUR")
+        total = fields.money("total", required=True)
+        reference = fields.text("reference") or ""
+        description = fields.text("description") or ""
+        if not self._done(fields):
+            return None
+        assert name is not None and currency is not None and total is not None
+        return Programme(name, currency, total, reference, description)
+
+    def sources(self, documents: list[Document]) -> list[Source]:
+        sources: list[Source] = []
+        seen: dict[str, str] = {}
+        for document in documents:
+            top = _Fields(document, {"sources": document.data.get("sources", [])}, "",
+                          ("sources",), "")
+            for path, table in top.tables("sources"):
+                fields = _Fields(document, table, path, SOURCE_KEYS, "a funding source")
+                source_id = fields.text("id", required=True, pattern=SOURCE_ID,
+                                        rule="a letter, then letters, digits or _")
+                name = fields.text("name") or source_id
+                description = fields.text("description") or ""
+                if source_id is not None and source_id in seen:
+                    fields.report("id", "duplicate-id",
+                                  f"source {source_id!r} is already defined at {seen[source_id]}")
+                if self._done(fields) and source_id and name:
+                    seen[source_id] = f"{document.file}: {path}"
+                    sources.append(Source(source_id, name, description))
+            self.ok = self.ok and top.ok
+        if not sources and documents:
+            documents[0].report("sources", "missing-field",
+                                "the plan defines no funding sources ([[sources]] with an id)")
+            self.ok = False
+        return sources
+
+    def periods(self, documents: list[Document], sources: list[Source]) -> list[Period]:
+        periods: list[Period] = []
+        seen: dict[str, str] = {}
+        source_ids = tuple(source.id for source in sources)
+        for document in documents:
+            top = _Fields(document, {"periods": document.data.get("periods", [])}, "",
+                          ("periods",), "")
+            for path, table in top.tables("periods"):
+                period = self._period(document, path, table, source_ids)
+                if self._is_duplicate(document, path, table, seen, "period",
+                                      "is already defined at") or period is None:
+                    continue
+                periods.append(period)
+            self.ok = self.ok and top.ok
+        if not periods and documents and self.ok:
+            documents[0].report("periods", "missing-field",
+                                "the plan has no periods ([[periods]] with lines)")
+            self.ok = False
+        self._check_overlaps(periods)
+        return periods
+
+    def _is_duplicate(self, document: Document, path: str, table: dict[str, Any],
+                      seen: dict[str, str], what: str, already: str) -> bool:
+        """Report a second use of an id (even on an entry with other mistakes)."""
+        record_id = table.get("id")
+        if not isinstance(record_id, str):
+            return False
+        if record_id in seen:
+            document.report(f"{path}.id", "duplicate-id", f"{what} {record_id!r} {already} "
+                                                           f"{seen[record_id]}")
+            self.ok = False
+            return True
+        seen[record_id] = f"{document.file}: {path}" if what == "period" else path
+        return False
+
+    def _check_overlaps(self, periods: list[Period]) -> None:
+        by_start = sorted(periods, key=lambda period: (period.first_year, period.last_year))
+        for earlier, later in zip(by_start, by_start[1:]):
+            if later.first_year <= earlier.last_year:
+                origin = later.origin
+                assert origin is not None
+                self._report_at(origin, "first_year", "overlapping-periods",
+                                f"period {later.id!r} ({later.first_year}-{later.last_year}) "
+                                f"overlaps period {earlier.id!r} "
+                                f"({earlier.first_year}-{earlier.last_year})")
+
+    def _report_at(self, origin: Origin, key: str, code: str, message: str) -> None:
+        self.ok = False
+        self._documents_by_file[origin.file].report(f"{origin.path}.{key}", code, message)
+
+    def _period(self, document: Document, path: str, table: dict[str, Any],
+                source_ids: tuple[str, ...]) -> Period | None:
+        fields = _Fields(document, table, path, PERIOD_KEYS, "a period")
+        period_id = fields.text("id", required=True, pattern=PERIOD_ID,
+                                rule="letters, digits, - or _, such as 2010-2011")
+        title = fields.text("title") or ""
+        first_year = fields.year("first_year")
+        last_year = fields.year("last_year")
+        total = fields.money("total", required=True)
+        if first_year is not None and last_year is not None and first_year > last_year:
+            fields.report("last_year", "invalid-years",
+                          f"last_year {last_year} is before first_year {first_year}")
+        entries = fields.tables("lines")
+        if "lines" in table and isinstance(table["lines"], list) and not table["lines"]:
+            fields.report("lines", "empty-period", "the period has no budget lines")
+        elif "lines" not in table:
+            fields.report("lines", "empty-period",
+                          f"the period has no budget lines (add [[{path.split('[')[0]}.lines]] "
+                          "tables after it)")
+        lines: list[Line] = []
+        seen: dict[str, str] = {}
+        for line_path, line_table in entries:
+            line = self._line(document, line_path, line_table, source_ids)
+            if self._is_duplicate(document, line_path, line_table, seen, "line",
+                                  "is already used in this period at") or line is None:
+                continue
+            lines.append(line)
+        if not self._done(fields):
+            return None
+        assert period_id and first_year and last_year and total is not None
+        return Period(period_id, title, first_year, last_year, total, tuple(lines),
+                      document.origin(path))
+
+    def _line(self, document: Document, path: str, table: dict[str, Any],
+              source_ids: tuple[str, ...]) -> Line | None:
+        fields = _Fields(document, table, path, LINE_KEYS, "a budget line")
+        line_id = fields.text("id", required=True, pattern=LINE_ID,
+                              rule="letters, digits, '.', '-' or '_', no spaces")
+        activity = fields.text("activity", required=True)
+        amount = fields.money("amount")
+        notes = fields.text("notes") or ""
+        marked: set[str] = set()
+        for mark_path, source_id in fields.strings("sources"):
+            if source_id not in source_ids:
+                document.report(mark_path, "unknown-source",
+                                f"unknown funding source {source_id!r}{suggest(source_id, source_ids)}"
+                                f" (sources: {', '.join(source_ids)})")
+                fields.ok = False
+            elif source_id in marked:
+                document.report(mark_path, "duplicate-source",
+                                f"source {source_id!r} is marked twice on this line")
+                fields.ok = False
+            marked.add(source_id)
+        source_notes: list[tuple[str, str]] = []
+        raw_notes = table.get("source_notes", {})
+        if not isinstance(raw_notes, dict):
+            fields.report("source_notes", "wrong-type",
+                          f"expected a table such as {{ OTHER = \"(private funds)\" }}, "
+                          f"found {type_name(raw_notes)}")
+            raw_notes = {}
+        for source_id, note in raw_notes.items():
+            note_path = f"{path}.source_notes.{source_id}"
+            if not isinstance(note, str):
+                document.report(note_path, "wrong-type", f"expected a string, found {type_name(note)}")
+                fields.ok = False
+            elif source_id not in marked:
+                document.report(note_path, "note-without-mark",
+                                f"a note for source {source_id!r}, which this line does not mark"
+                                f"{suggest(source_id, sorted(marked))}")
+                fields.ok = False
+        if not self._done(fields):
+            return None
+        assert line_id and activity
+        source_notes = [(source_id, raw_notes[source_id]) for source_id in source_ids
+                        if source_id in raw_notes]
+        return Line(line_id, activity, amount,
+                    tuple(source_id for source_id in source_ids if source_id in marked),
+                    notes, tuple(source_notes), document.origin(path))

@@ -1,0 +1,186 @@
+"""The core model: a small set of immutable, typed records every other module takes and returns.
+
+A plan is data; problems (a plan file that cannot be read as written) and findings (a plan that
+reads fine but whose numbers do not add up) are data too, so that every view renders the same
+values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from .funding import Funding
+from .money import ZERO
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record was written: file, field path and (where known) line number."""
+
+    file: str
+    path: str = ""
+    lineno: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A funding source; the order of sources in a plan is the column order of every table."""
+
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A budget line: one activity, its amount (None when the plan states none) and the
+    sources marked as eligible to pay for it, in the plan's source order."""
+
+    id: str
+    activity: str
+    amount: Decimal | None
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+    #: Text written beside a source's mark, e.g. ("OTHER", "(private funds)").
+    source_notes: tuple[tuple[str, str], ...] = ()
+    origin: Origin | None = field(default=None, compare=False)
+
+    def note_for(self, source_id: str) -> str:
+        return dict(self.source_notes).get(source_id, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    id: str
+    title: str
+    first_year: int
+    last_year: int
+    total: Decimal
+    lines: tuple[Line, ...]
+    origin: Origin | None = field(default=None, compare=False)
+
+    @property
+    def computed_total(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.amount is not None), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    name: str
+    currency: str
+    total: Decimal
+    reference: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A whole programme budget. `name` is the main file's stem; `files` every file read."""
+
+    name: str
+    programme: Programme
+    sources: tuple[Source, ...]
+    periods: tuple[Period, ...]
+    funding: Funding = field(default_factory=Funding)
+    files: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(source.id for source in self.sources)
+
+    def source(self, source_id: str) -> Source:
+        return next(source for source in self.sources if source.id == source_id)
+
+    def period(self, period_id: str) -> Period:
+        return next(period for period in self.periods if period.id == period_id)
+
+    @property
+    def computed_total(self) -> Decimal:
+        return sum((period.computed_total for period in self.periods), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A mistake in an input file: the plan cannot be trusted until it is fixed."""
+
+    file: str
+    path: str
+    code: str
+    message: str
+    lineno: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.lineno}" if self.lineno else self.file
+        field_part = f" {self.path}:" if self.path else ""
+        return f"{where}:{field_part} {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A reconciliation result: something about the numbers a programme manager should know."""
+
+    severity: Severity
+    code: str
+    message: str
+    period: str | None = None
+    line: str | None = None
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    difference: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Money a source gives to a line, in whole cents."""
+
+    period: str
+    line: str
+    source: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The part of a line no source pays for, and why."""
+
+    period: str
+    line: str
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUse:
+    """How much of a source's cap a period (or, with period None, the programme) uses."""
+
+    source: str
+    period: str | None
+    cap: Decimal | None
+    allocated: Decimal
+    remaining: Decimal | None
+    binding: bool
+    shadow_price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationResult:
+    """The co-financing split of a plan: what `allocate` computes and every view renders."""
+
+    status: Literal["optimal", "infeasible"]
+    solver: str
+    objective: Decimal
+    allocations: tuple[Allocation, ...]
+    gaps: tuple[Gap, ...]
+    sources: tuple[SourceUse, ...]
+    #: Why the rules cannot all hold, one sentence per conflict (status "infeasible").
+    conflicts: tuple[str, ...] = ()
+    #: Warnings about lines left out of the model, e.g. lines without an amount.
+    notes: tuple[Finding, ...] = ()
+
+    @property
+    def total_gap(self) -> Decimal:
+        return sum((gap.amount for gap in self.gaps), ZERO)

@@ -1,0 +1,177 @@
+"""Views: text, JSON, Markdown and CSV renderings of results the engine has already computed.
+
+Nothing here computes a total or decides a finding; it only lays out values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .model import Finding, Plan, Problem
+from .money import display, money_text
+from .reconcile import Reconciliation, TotalCheck
+from .tables import line_records, seed_table_rows
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+               right: Sequence[int] = ()) -> str:
+    """A plain-text table with aligned columns; `right` lists the columns to right-align."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [str(cell).rjust(width) if number in right else str(cell).ljust(width)
+                 for number, (cell, width) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+                   right: Sequence[int] = ()) -> str:
+    def escape(cell: str) -> str:
+        return str(cell).replace("|", "\\|").replace("\n", " ")
+
+    align = ["---:" if number in right else "---" for number in range(len(header))]
+    return "\n".join("| " + " | ".join(escape(cell) for cell in row) + " |"
+                     for row in [header, align, *rows])
+
+
+def csv_safe(cell: Any) -> Any:
+    """Keep text that a spreadsheet would run as a formula as text (OWASP CSV injection)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
+    return buffer.getvalue()
+
+
+def problems_text(problems: Sequence[Problem]) -> str:
+    count = len(problems)
+    heading = f"{count} problem{'s' if count != 1 else ''} in the input:"
+    return "\n".join([heading, *(f"  {problem}" for problem in problems)])
+
+
+# --- check -----------------------------------------------------------------------------------
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {"severity": finding.severity, "code": finding.code, "message": finding.message,
+            "period": finding.period, "line": finding.line,
+            "expected": money_text(finding.expected), "actual": money_text(finding.actual),
+            "difference": money_text(finding.difference)}
+
+
+def _total_json(total: TotalCheck, with_id: bool) -> dict[str, Any]:
+    data = {"id": total.id} if with_id else {}
+    data.update({"stated": money_text(total.stated), "computed": money_text(total.computed),
+                 "difference": money_text(total.difference)})
+    return data
+
+
+def check_json(result: Reconciliation) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "plan": result.plan,
+        "totals": {"programme": _total_json(result.programme, with_id=False),
+                   "periods": [_total_json(period, with_id=True) for period in result.periods]},
+        "findings": [finding_json(finding) for finding in result.findings],
+    }
+
+
+def _totals_rows(result: Reconciliation) -> list[list[str]]:
+    return [[total.id, display(total.stated), display(total.computed),
+             display(total.difference), "OK" if total.ok else "MISMATCH"]
+            for total in (*result.periods, result.programme)]
+
+
+TOTALS_HEADER = ["period", "stated", "computed", "difference", "status"]
+FINDINGS_HEADER = ["severity", "code", "where", "message"]
+
+
+def _where(finding: Finding) -> str:
+    return "/".join(part for part in (finding.period, finding.line) if part) or "programme"
+
+
+def _summary(result: Reconciliation) -> str:
+    counts = [f"{result.count(severity)} {severity}{'s' if result.count(severity) != 1 else ''}"
+              for severity in ("error", "warning")]
+    counts.append(f"{result.count('info')} info")
+    return ", ".join(counts)
+
+
+def check_text(result: Reconciliation) -> str:
+    parts = [f"{result.programme_name} ({result.plan}), amounts in {result.currency}", "",
+             text_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)), "",
+             f"Findings: {_summary(result)}"]
+    if result.findings:
+        parts += ["", text_table(FINDINGS_HEADER, [[f.severity, f.code, _where(f), f.message]
+                                                   for f in result.findings])]
+    return "\n".join(parts) + "\n"
+
+
+def check_markdown(result: Reconciliation) -> str:
+    parts = [f"# Reconciliation: {result.programme_name}", "",
+             f"Plan `{result.plan}`, amounts in {result.currency}. "
+             f"Status: **{'OK' if result.ok else 'ERRORS'}** ({_summary(result)}).", "",
+             "## Totals", "", markdown_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)),
+             "", "## Findings", ""]
+    if result.findings:
+        parts.append(markdown_table(
+            [*FINDINGS_HEADER, "expected", "actual", "difference"],
+            [[f.severity, f.code, _where(f), f.message, display(f.expected), display(f.actual),
+              display(f.difference)] for f in result.findings], right=(4, 5, 6)))
+    else:
+        parts.append("None.")
+    return "\n".join(parts) + "\n"
+
+
+# --- show ------------------------------------------------------------------------------------
+
+def show_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "sources": [{"id": source.id, "name": source.name} for source in plan.sources],
+        "lines": [{**record, "amount": money_text(record["amount"])}
+                  for record in line_records(plan)],
+    }
+
+
+def show_csv(plan: Plan) -> str:
+    header, rows = seed_table_rows(plan)
+    return to_csv(header, rows)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def show_text(plan: Plan) -> str:
+    parts = [f"{plan.programme.name}, amounts in {plan.programme.currency}"]
+    source_names = [source.name for source in plan.sources]
+    for period in plan.periods:
+        rows = [[line.id, _shorten(line.activity, 52), display(line.amount, blank="-"),
+                 *("x" if source_id in line.sources else "" for source_id in plan.source_ids),
+                 "; ".join(filter(None, [*(f"{plan.source(s).name} {note}"
+                                           for s, note in line.source_notes), line.notes]))]
+                for line in period.lines]
+        rows.append(["", "Total", display(period.computed_total), *([""] * len(source_names)), ""])
+        parts += ["", f"{period.id}  {period.title}",
+                  text_table(["id", "activity", "amount", *source_names, "notes"], rows,
+                             right=(2,))]
+    parts += ["", f"Programme total {display(plan.computed_total)}"]
+    return "\n".join(parts) + "\n"

@@ -115,8 +115,8 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
         return fail("not-a-file", "is a directory, not a TOML file")
     except PermissionError:
         return fail("file-unreadable", "cannot be read: permission denied")
-    except OSError as error:
-        return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
+    except (OSError, ValueError) as error:
+        return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some Windows editors write
         raw = raw[3:]
     try:
@@ -259,6 +259,9 @@ def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, .
     here = path.resolve()
     fields = _Fields(document, {"include": document.data.get("include", [])}, "", ("include",), "")
     for include_path, name in fields.strings("include"):
+        if not name.strip() or "\x00" in name:
+            document.report(include_path, "invalid-include", f"{name!r} is not a file name")
+            continue
         target = path.parent / name
         if target.resolve() in stack + (here,):
             chain = " -> ".join([*(p.name for p in stack + (here,)), target.name])

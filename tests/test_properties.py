@@ -1,0 +1,131 @@
+"""Invariants of loading and reconciliation, on generated plans and arbitrary TOML."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from budget_planner import load_plan, reconcile
+from budget_planner.money import CENT
+
+settings.register_profile("default", suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.load_profile("default")
+
+SOURCES = ["EC", "NATIONAL", "OTHER"]
+cents = st.integers(min_value=0, max_value=10**11)
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def amount_text(amount_cents: int) -> str:
+    return f'"{Decimal(amount_cents) / 100:.2f}"'
+
+
+def plan_text(periods: list[list[tuple[int, list[str]]]], stated: list[int] | None = None) -> str:
+    """A plan with one period a year from 2000; line amounts in cents; stated totals exact."""
+    stated = stated or [sum(amount for amount, _ in lines) for lines in periods]
+    parts = ['[programme]\nname = "P"\ncurrency = "EUR"\n'
+             f"total = {amount_text(sum(stated))}\n"]
+    parts += [f'[[sources]]\nid = "{source}"\n' for source in SOURCES]
+    for number, lines in enumerate(periods):
+        parts.append(f'[[periods]]\nid = "p{number}"\nfirst_year = {2000 + number}\n'
+                     f"last_year = {2000 + number}\ntotal = {amount_text(stated[number])}\n")
+        for line_number, (amount, sources) in enumerate(lines):
+            parts.append(f'[[periods.lines]]\nid = "l{line_number}"\nactivity = "A {line_number}"\n'
+                         f"amount = {amount_text(amount)}\nsources = {toml_value(sources)}\n")
+    return "\n".join(parts)
+
+
+lines_strategy = st.lists(st.tuples(cents, st.lists(st.sampled_from(SOURCES), unique=True)),
+                          min_size=1, max_size=8)
+periods_strategy = st.lists(lines_strategy, min_size=1, max_size=4)
+
+
+def load_text(tmp_path: Path, text: str, name: str = "plan.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_plan(path)
+
+
+@given(periods=periods_strategy, data=st.data())
+def test_reordering_lines_never_changes_totals(tmp_path, periods, data):
+    shuffled = [data.draw(st.permutations(lines)) for lines in periods]
+    plan, problems = load_text(tmp_path, plan_text(periods))
+    other, other_problems = load_text(tmp_path, plan_text(shuffled, [sum(a for a, _ in lines) for lines in periods]))
+    assert problems == other_problems == []
+    first, second = reconcile(plan), reconcile(other)
+    assert first.periods == second.periods and first.programme == second.programme
+    assert first.ok and second.ok
+    expected = sum(amount for lines in periods for amount, _ in lines)
+    assert first.programme.computed == Decimal(expected) / 100
+
+
+@given(periods=periods_strategy, data=st.data())
+def test_adding_x_to_a_line_moves_only_that_periods_difference_by_x(tmp_path, periods, data):
+    stated = [sum(amount for amount, _ in lines) for lines in periods]
+    period_number = data.draw(st.integers(0, len(periods) - 1))
+    line_number = data.draw(st.integers(0, len(periods[period_number]) - 1))
+    extra = data.draw(st.integers(1, 10**9))
+    changed = [list(lines) for lines in periods]
+    amount, sources = changed[period_number][line_number]
+    changed[period_number][line_number] = (amount + extra, sources)
+    plan, problems = load_text(tmp_path, plan_text(changed, stated))
+    assert problems == []
+    result = reconcile(plan)
+    x = Decimal(extra) / 100
+    assert [total.difference for total in result.periods] == [
+        x if number == period_number else 0 for number in range(len(periods))]
+    mismatches = [(f.period, f.difference) for f in result.findings if f.code == "period-total-mismatch"]
+    assert mismatches == [(f"p{period_number}", x)]
+    assert all(total.difference.quantize(CENT) == total.difference for total in result.periods)
+
+
+SCHEMA_KEYS = ["programme", "sources", "periods", "lines", "include", "funding", "id", "name",
+               "currency", "total", "amount", "activity", "first_year", "last_year", "title",
+               "notes", "source_notes", "EC", "NATIONAL"]
+keys = st.one_of(st.sampled_from(SCHEMA_KEYS), st.text(max_size=8))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**63, max_value=2**63 - 1),
+                    st.floats(), st.text(max_size=12),
+                    st.sampled_from(["EC", "2020", "1.005", "-1", "1e3", "NaN", " 12 ", "../x.toml",
+                                     "", "plan.toml", "\x00"]))
+values = st.recursive(scalars.filter(lambda v: v is not None),
+                      lambda children: st.one_of(st.lists(children, max_size=4),
+                                                 st.dictionaries(keys, children, max_size=5)),
+                      max_leaves=25)
+
+
+@settings(max_examples=300)
+@given(document=st.dictionaries(keys, values, max_size=6))
+@example(document={"include": ["\x00", "", ".", "/", "plan.toml", "x" * 300]})
+def test_the_loader_never_raises_on_arbitrary_toml(tmp_path, document):
+    text = "\n".join(f"{json.dumps(key)} = {toml_value(value)}" for key, value in document.items())
+    plan, problems = load_text(tmp_path, text)
+    assert (plan is None) == bool(problems)
+    for problem in problems:
+        assert problem.file and problem.code and problem.message
+
+
+@settings(max_examples=200)
+@given(raw=st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_the_loader_never_raises_on_arbitrary_bytes(tmp_path, raw):
+    path = tmp_path / "plan.toml"
+    path.write_bytes(raw)
+    plan, problems = load_plan(path)
+    assert plan is None and problems

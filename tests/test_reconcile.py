@@ -1,0 +1,56 @@
+"""Reconciliation findings on small plans whose totals are worked out by hand."""
+
+from decimal import Decimal
+
+from budget_planner import load_plan, reconcile
+
+from .conftest import SMALL_PLAN
+
+
+def reconcile_text(write, text):
+    plan, problems = load_plan(write("p.toml", text))
+    assert problems == []
+    return reconcile(plan)
+
+
+def test_balanced_plan_has_no_findings(write):
+    result = reconcile_text(write, SMALL_PLAN)
+    assert result.ok and result.findings == ()
+    assert [(t.id, t.stated, t.computed, t.difference) for t in result.periods] == [
+        ("2020-2021", 600, 600, 0), ("2022", 400, 400, 0)]
+
+
+def test_period_off_by_cents(write):
+    # Line b becomes 200.01: the first period is 0.01 over, and so is the programme.
+    result = reconcile_text(write, SMALL_PLAN.replace('"200.00"', '"200.01"'))
+    findings = [(f.severity, f.code, f.period, f.expected, f.actual, f.difference)
+                for f in result.findings]
+    assert findings == [
+        ("error", "period-total-mismatch", "2020-2021", Decimal("600"), Decimal("600.01"),
+         Decimal("0.01")),
+        ("error", "programme-total-mismatch", None, Decimal("1000"), Decimal("1000.01"),
+         Decimal("0.01")),
+    ]
+    assert not result.ok and result.failed()
+
+
+def test_stated_period_totals_that_do_not_add_up_to_the_programme(write):
+    # The programme states 1,100 while the periods state 600 + 400 and the lines agree with them.
+    result = reconcile_text(write, SMALL_PLAN.replace("total = 1_000", "total = 1_100"))
+    assert [(f.code, f.expected, f.actual, f.difference) for f in result.findings] == [
+        ("programme-total-mismatch", 1100, 1000, -100),
+        ("period-totals-mismatch", 1100, 1000, -100),
+    ]
+
+
+def test_unfunded_and_unpriced_lines_are_warnings(write):
+    text = SMALL_PLAN.replace('amount = "200.00"\nsources = ["NATIONAL"]', 'amount = "200.00"')
+    text = text.replace('amount = 400\nsources = ["EC"]', 'sources = ["EC"]')
+    result = reconcile_text(write, text.replace("total = 400", "total = 0").replace(
+        "total = 1_000", "total = 600"))
+    assert [(f.severity, f.code, f.line, f.actual) for f in result.findings] == [
+        ("warning", "line-without-source", "b", 200),
+        ("warning", "line-without-amount", "c", None),
+        ("info", "unfunded-total", None, 200),
+    ]
+    assert result.ok and not result.failed() and result.failed(strict=True)

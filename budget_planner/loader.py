@@ -73,7 +73,8 @@ class LineIndex:
         while path:
             if path in self._lines:
                 return self._lines[path]
-            path = re.sub(r"(\[\d+\]|\.?[^.\[]+)$", "", path)
+            parent = re.sub(r"(\[\d+\]|\.?[^.\[]+)$", "", path)
+            path = parent if parent != path else ""
         return None
 
 

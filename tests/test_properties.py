@@ -114,6 +114,7 @@ values = st.recursive(scalars.filter(lambda v: v is not None),
 @settings(max_examples=300)
 @given(document=st.dictionaries(keys, values, max_size=6))
 @example(document={"include": ["\x00", "", ".", "/", "plan.toml", "x" * 300]})
+@example(document={"[": 1, "a[": {"]": 2.5}, "programme": {"x]": 1}})
 def test_the_loader_never_raises_on_arbitrary_toml(tmp_path, document):
     text = "\n".join(f"{json.dumps(key)} = {toml_value(value)}" for key, value in document.items())
     plan, problems = load_text(tmp_path, text)

@@ -111,6 +111,7 @@ CHECKS: tuple[Callable[[Plan], Iterable[Finding]], ...] = (
     check_period_totals,
     check_programme_total,
     check_lines,
+    check_funding,
 )
 
 

@@ -1,0 +1,1034 @@
+"""Co-financing allocation: how each line's cost is split across its eligible sources.
+
+The plan's funding rules become a linear programme (pulp; HiGHS by default, CBC on request),
+solved in strict priority: fund as much as possible, then honour the preference, then a
+lexicographic tie-break that leaves exactly one answer. See docs/allocation.md.
+
+Scale comes from interchangeable lines: lines of one period with the same eligible sources and
+the same share bounds form a group whose variables stand for the sum of its lines. Every
+stage's optimum is a whole number of cents (the constraints form an integral polytope), so the
+solver's floats round to exact cents, and the group is split back to its lines in proportion to
+their amounts with an exact integer rounding that keeps every bound. The result is checked in
+integers before it is returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from .funding import Cap, Pledge, ShareRule
+from .model import Allocation, AllocationResult, Finding, Gap, Line, Plan, SourceUse
+from .money import ZERO, display, from_cents, to_cents
+
+SOLVERS = ("highs", "cbc")
+GAP = "__gap__"
+#: Slack when a stage's optimum is kept for the next stage, in euros: it only absorbs the
+#: solvers' floating-point error (their feasibility tolerance is 1e-7), far below a cent.
+EPS_ABS = 1e-6
+EPS_REL = 1e-12
+#: In the first pass, relative to the largest amount: doubles are exact to about 1e-16.
+EPS_LOOSE = 1e-12
+#: How far from a whole cent a solver's value may be before the result is refused.
+CENT_TOLERANCE = 0.05
+
+
+class AllocationError(RuntimeError):
+    """The solver failed or returned a point that is not exact to the cent (a bug, not input)."""
+
+
+# --- the model: one cell per (line, eligible source) ------------------------------------------
+
+@dataclass(slots=True)
+class _Cell:
+    """A line's eligible source: its bounds in cents and the rules that set them."""
+
+    source: str
+    lo: int
+    hi: int
+    min_rule: ShareRule | None = None
+    max_rule: ShareRule | None = None
+    pledge: Pledge | None = None
+
+
+@dataclass(slots=True)
+class _Item:
+    """A line with an amount, as the model sees it."""
+
+    period_index: int
+    period: str
+    line: Line
+    cents: int
+    cells: tuple[_Cell, ...]
+    group_key: tuple[Any, ...] = ()
+
+
+@dataclass(slots=True)
+class _Group:
+    """Interchangeable lines: same period, eligible sources and share bounds, no pledge."""
+
+    index: int
+    period_index: int
+    period: str
+    sources: tuple[str, ...]
+    items: list[_Item]
+    amount: int
+    lower: dict[str, int]
+    #: Upper bounds of sums of its sources' totals, by subset (singletons and the full set
+    #: always; other subsets only where rounding to cents makes them bind).
+    upper: dict[tuple[str, ...], int]
+    target: dict[str, int] = field(default_factory=dict)
+
+
+def _ceil(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _floor(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _where(item: _Item) -> str:
+    return f"{item.period}/{item.line.id}"
+
+
+def _origin(rule: Any) -> str:
+    return f" ({rule.origin})" if getattr(rule, "origin", "") else ""
+
+
+class _Rules:
+    """The plan's funding rules indexed for per-line look-ups."""
+
+    def __init__(self, plan: Plan):
+        funding = plan.funding
+        self.shares: dict[tuple[str, str | None, str | None], ShareRule] = {
+            rule.key: rule for rule in funding.shares}
+        self.pledges: dict[tuple[str, str, str], Pledge] = {
+            pledge.key: pledge for pledge in funding.pledges}
+        self.line_pledges: dict[tuple[str, str], list[Pledge]] = {}
+        for pledge in funding.pledges:
+            self.line_pledges.setdefault((pledge.period, pledge.line), []).append(pledge)
+        self.line_shares: dict[str, list[ShareRule]] = {}
+        for rule in funding.shares:
+            if rule.line is not None:
+                self.line_shares.setdefault(rule.line, []).append(rule)
+
+    def bound(self, source: str, period: str, line: str, which: str) -> ShareRule | None:
+        """The most specific rule that sets this bound (min or max) for the line's source."""
+        for key in ((source, period, line), (source, None, line), (source, period, None),
+                    (source, None, None)):
+            rule = self.shares.get(key)
+            if rule is not None and getattr(rule, which) is not None:
+                return rule
+        return None
+
+
+def _rule_text(rule: ShareRule, bound: str) -> str:
+    return f"{rule.bound_text('min' if bound == 'min' else 'max')}{_origin(rule)}"
+
+
+def _build_items(plan: Plan, rules: _Rules, conflicts: list[str],
+                 notes: list[Finding]) -> list[_Item]:
+    """Lines with amounts and their cells; a rule that cannot hold becomes a conflict."""
+    items = []
+    for period_index, period in enumerate(plan.periods):
+        for line in period.lines:
+            pledged = rules.line_pledges.get((period.id, line.id), [])
+            if line.amount is None:
+                notes.append(Finding("warning", "line-without-amount",
+                                     f"{line.activity!r} has no amount and is left out of the "
+                                     "allocation", period=period.id, line=line.id))
+                conflicts += [f"{pledge.describe()}{_origin(pledge)}, but the line has no amount"
+                              for pledge in pledged]
+                continue
+            item = _Item(period_index, period.id, line, to_cents(line.amount), ())
+            conflicts += [f"{pledge.describe()}{_origin(pledge)}, but the line is not marked "
+                          f"for {pledge.source}"
+                          for pledge in pledged if pledge.source not in line.sources]
+            conflicts += [f"{rule.describe()}{_origin(rule)}, but {_where(item)} is not marked "
+                          f"for {rule.source}"
+                          for rule in rules.line_shares.get(line.id, [])
+                          if rule.applies_to(period.id, line.id) and rule.min
+                          and rule.source not in line.sources]
+            item.cells = tuple(_cell(item, source, rules, conflicts) for source in line.sources)
+            needed = sum(cell.lo for cell in item.cells)
+            if needed > item.cents:
+                causes = ", ".join(_lower_cause(cell) for cell in item.cells if cell.lo)
+                conflicts.append(f"{_where(item)}: minimum shares and pledges need "
+                                 f"{display(from_cents(needed))} of a line of "
+                                 f"{display(line.amount)} ({causes})")
+            items.append(item)
+    return items
+
+
+def _lower_cause(cell: _Cell) -> str:
+    """The rule behind a cell's lower bound."""
+    if cell.pledge is not None:
+        return f"{cell.pledge.describe()}{_origin(cell.pledge)}"
+    assert cell.min_rule is not None
+    return _rule_text(cell.min_rule, "min")
+
+
+def _cell(item: _Item, source: str, rules: _Rules, conflicts: list[str]) -> _Cell:
+    """A line's bounds for one source in whole cents: shares rounded inwards (min up, max
+    down), a pledge fixing both."""
+    amount = Decimal(item.cents)
+    min_rule = rules.bound(source, item.period, item.line.id, "min")
+    max_rule = rules.bound(source, item.period, item.line.id, "max")
+    low_share = min_rule.min if min_rule is not None else None
+    high_share = max_rule.max if max_rule is not None else None
+    lo = _ceil(low_share * amount) if low_share is not None else 0
+    hi = min(_floor(high_share * amount), item.cents) if high_share is not None else item.cents
+    cell = _Cell(source, lo, hi, min_rule, max_rule)
+    if lo > hi:
+        assert min_rule is not None
+        if min_rule is max_rule:
+            conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} of "
+                             f"{display(from_cents(item.cents))} is not a whole number of cents")
+        else:
+            assert max_rule is not None
+            conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} and "
+                             f"{_rule_text(max_rule, 'max')} cannot both hold")
+    pledge = rules.pledges.get((source, item.period, item.line.id))
+    if pledge is not None:
+        pledged = to_cents(pledge.amount)
+        if lo <= hi and not lo <= pledged <= hi:
+            if pledged < lo:
+                assert min_rule is not None
+                limit = f"{_rule_text(min_rule, 'min')} needs at least {display(from_cents(lo))}"
+            elif max_rule is not None and hi < item.cents:
+                limit = f"{_rule_text(max_rule, 'max')} allows at most {display(from_cents(hi))}"
+            else:
+                limit = f"the line is only {display(from_cents(item.cents))}"
+            conflicts.append(f"{pledge.describe()}{_origin(pledge)}, but {limit}")
+        cell.lo = cell.hi = pledged
+        cell.pledge = pledge
+    return cell
+
+
+def _check_caps(plan: Plan, items: list[_Item], conflicts: list[str]) -> None:
+    """A cap below what pledges and minimum shares already need from it cannot hold."""
+    for cap in plan.funding.caps:
+        needed = 0
+        causes: dict[str, None] = {}
+        for item in items:
+            if cap.period not in (None, item.period):
+                continue
+            for cell in item.cells:
+                if cell.source == cap.source and cell.lo:
+                    needed += cell.lo
+                    causes[_lower_cause(cell)] = None
+        if needed > to_cents(cap.amount):
+            conflicts.append(f"{cap.describe()}{_origin(cap)}, but pledges and minimum shares "
+                             f"need {display(from_cents(needed))} from it: "
+                             + "; ".join(list(causes)[:5]) + ("; ..." if len(causes) > 5 else ""))
+
+
+def _group_key(item: _Item) -> tuple[Any, ...]:
+    bounds = tuple((cell.source, cell.min_rule.min if cell.min_rule else None,
+                    cell.max_rule.max if cell.max_rule else None) for cell in item.cells)
+    alone = item.line.id if any(cell.pledge for cell in item.cells) else None
+    return (item.period_index, bounds, alone)
+
+
+def _build_groups(items: list[_Item], target_mix: dict[str, Decimal]) -> list[_Group]:
+    """Groups of interchangeable lines, ordered by period and smallest line id (never by the
+    order of lines in the file, so reordering lines cannot change the answer)."""
+    by_key: dict[tuple[Any, ...], list[_Item]] = {}
+    for item in items:
+        item.group_key = _group_key(item)
+        by_key.setdefault(item.group_key, []).append(item)
+    members = sorted(by_key.values(), key=lambda group: (group[0].period_index,
+                                                         min(item.line.id for item in group)))
+    groups = []
+    for index, group_items in enumerate(members):
+        group_items.sort(key=lambda item: item.line.id)
+        first = group_items[0]
+        sources = tuple(cell.source for cell in first.cells)
+        group = _Group(index, first.period_index, first.period, sources, group_items,
+                       sum(item.cents for item in group_items),
+                       {source: sum(item.cells[number].lo for item in group_items)
+                        for number, source in enumerate(sources)}, {})
+        group.upper = _upper_bounds(group)
+        group.target = _targets(group, target_mix)
+        groups.append(group)
+    return groups
+
+
+def _upper_bounds(group: _Group) -> dict[tuple[str, ...], int]:
+    """The most the group's sources in T can give together, for subsets T.
+
+    For one line it is min(sum of T's upper bounds, amount - the others' lower bounds); a
+    group's bound is the sum over its lines (the lines' feasible sets are g-polymatroids, so
+    every whole-cent point within these bounds splits into whole-cent line points). With
+    bounds exactly proportional to amounts only singletons and the full set can bind.
+    """
+    sources = group.sources
+    count = len(sources)
+
+    def bound(subset: tuple[int, ...]) -> int:
+        total = 0
+        for item in group.items:
+            inside = sum(item.cells[number].hi for number in subset)
+            outside = sum(item.cells[number].lo for number in range(count) if number not in subset)
+            total += min(inside, item.cents - outside)
+        return total
+
+    upper = {(sources[number],): bound((number,)) for number in range(count)}
+    if count > 1:
+        whole = bound(tuple(range(count)))
+        if whole < group.amount:
+            upper[sources] = whole
+    if count > 2 and len(group.items) > 1 and not _proportional(group):
+        singles = [upper[(source,)] for source in sources]
+        whole = upper.get(sources, group.amount)
+        for size in range(2, count):
+            for subset in combinations(range(count), size):
+                value = bound(subset)
+                if value < sum(singles[number] for number in subset) and value < whole:
+                    upper[tuple(sources[number] for number in subset)] = value
+    return upper
+
+
+def _proportional(group: _Group) -> bool:
+    """Whether every bound is its share times the amount exactly (no rounding to cents)."""
+    for item in group.items:
+        amount = Decimal(item.cents)
+        for cell in item.cells:
+            low = cell.min_rule.min if cell.min_rule is not None else None
+            high = cell.max_rule.max if cell.max_rule is not None else None
+            if (low is not None and low * amount != cell.lo) or (
+                    high is not None and high * amount != cell.hi):
+                return False
+    return True
+
+
+def _largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
+    """Split a whole number of cents in proportion to weights; ties go to the earlier one."""
+    weight_sum = sum(weights, Decimal(0))
+    if total == 0 or weight_sum == 0:
+        return [0] * len(weights)
+    exact = [Decimal(total) * Decimal(weight) / weight_sum for weight in weights]
+    parts = [_floor(value) for value in exact]
+    order = sorted(range(len(weights)), key=lambda number: (-(exact[number] - parts[number]), number))
+    for number in order[: total - sum(parts)]:
+        parts[number] += 1
+    return parts
+
+
+def _targets(group: _Group, target_mix: dict[str, Decimal]) -> dict[str, int]:
+    weights = [target_mix.get(source, Decimal(0)) for source in group.sources]
+    if not target_mix or not any(weights):
+        return {}
+    return dict(zip(group.sources, _largest_remainder(group.amount, weights)))
+
+
+# --- the linear programme ---------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence what solver libraries print to the process's standard output (HiGHS prints a
+    banner when its first instance is made), so that our output stays clean."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no file descriptor 1
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _cbc_program() -> str:
+    """The CBC program: the one bundled with pulp 3, else `cbc` on the PATH."""
+    from pulp import COIN_CMD
+    from pulp.apis import coin_api
+
+    bundled = COIN_CMD.executableExtension(coin_api.pulp_cbc_path)
+    if os.path.isfile(bundled):
+        if not os.access(bundled, os.X_OK):  # wheels may drop the executable bit
+            with contextlib.suppress(OSError):
+                os.chmod(bundled, os.stat(bundled).st_mode | 0o111)
+        if os.access(bundled, os.X_OK):
+            return bundled
+    found = shutil.which("cbc")
+    if found is None:
+        raise AllocationError("the CBC solver is not available; install pulp 3 (which bundles "
+                              "it) or put a `cbc` program on the PATH, or use --solver highs")
+    return found
+
+
+Terms = list[tuple[str, int]]  # (variable name, integer coefficient)
+
+
+@dataclass(slots=True)
+class _Spec:
+    """The group-level programme as exact data: bounds and right-hand sides in whole cents."""
+
+    bounds: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    rows: list[tuple[str, Terms, str, int]] = field(default_factory=list)
+    x: dict[tuple[int, str], str] = field(default_factory=dict)
+    gap: dict[int, str] = field(default_factory=dict)
+    deviation: dict[int, Terms] = field(default_factory=dict)
+
+
+def _spec(groups: list[_Group], caps: dict[tuple[str, str | None], int]) -> _Spec:
+    """Variables per group and source (a sum over the group's lines), a gap per group."""
+    spec = _Spec()
+    for group in groups:
+        for number, source in enumerate(group.sources):
+            name = spec.x[group.index, source] = f"x_{group.index}_{number}"
+            spec.bounds[name] = (group.lower[source], group.upper[(source,)])
+        gap = spec.gap[group.index] = f"g_{group.index}"
+        spec.bounds[gap] = (0, group.amount)
+        spec.rows.append((f"line_{group.index}", [(spec.x[group.index, s], 1) for s in group.sources]
+                          + [(gap, 1)], "=", group.amount))
+        for number, (subset, value) in enumerate(group.upper.items()):
+            if len(subset) > 1:
+                spec.rows.append((f"sub_{group.index}_{number}",
+                                  [(spec.x[group.index, s], 1) for s in subset], "<=", value))
+        deviation: Terms = []
+        for number, source in enumerate(group.sources):
+            if source in group.target:
+                over, under = f"over_{group.index}_{number}", f"under_{group.index}_{number}"
+                spec.bounds[over] = spec.bounds[under] = (0, None)
+                spec.rows.append((f"target_{group.index}_{number}",
+                                  [(spec.x[group.index, source], 1), (over, -1), (under, 1)],
+                                  "=", group.target[source]))
+                deviation += [(over, 1), (under, 1)]
+        spec.deviation[group.index] = deviation
+    for number, ((source, period), amount) in enumerate(sorted(
+            caps.items(), key=lambda entry: (entry[0][0], entry[0][1] or ""))):
+        terms = [(spec.x[group.index, source], 1) for group in groups
+                 if source in group.sources and period in (None, group.period)]
+        if terms:
+            spec.rows.append((f"cap_{number}", terms, "<=", amount))
+    return spec
+
+
+@dataclass(slots=True)
+class _Stage:
+    """One objective per component, optimised together (they share no constraint) and then
+    each kept at its optimum."""
+
+    objectives: list[Terms]
+    maximize: bool
+
+
+def _optimise(spec: _Spec, stages: list[_Stage], solver: str) -> dict[str, int]:
+    """Run the stages; every variable's value in whole cents.
+
+    Two passes: the first in plain floats; the second solves the same stages again for the
+    difference from the first answer rounded to cents. Those differences are a few cents, so
+    neither the solvers' relative tolerances nor CBC's 13-digit model file can blur a cent
+    (within `LIMITS`).
+    """
+    first = _run(spec, stages, solver, {}, loose=True)
+    offset = {name: round(value * 100) for name, value in first.items()}
+    second = _run(spec, stages, solver, offset, loose=False)
+    cents = {}
+    for name in spec.bounds:
+        raw = second.get(name, 0.0) * 100
+        delta = round(raw)
+        if abs(raw - delta) > CENT_TOLERANCE:
+            raise AllocationError(f"the solver's value for {name} is {abs(raw - delta):.4f} "
+                                  "cent from a whole cent")
+        cents[name] = offset.get(name, 0) + delta
+    return cents
+
+
+def _run(spec: _Spec, stages: list[_Stage], solver: str, offset: dict[str, int],
+         loose: bool) -> dict[str, float]:
+    """One pass of the stages, in euros relative to `offset` (cents); the last stage's point."""
+    import pulp
+
+    def shifted(terms: Terms, cents: int) -> float:
+        """A right-hand side in cents as euros relative to the offset, exactly then rounded."""
+        return (cents - sum(coefficient * offset.get(name, 0) for name, coefficient in terms)) / 100
+
+    problem = pulp.LpProblem("allocation", pulp.LpMinimize)
+    variables = {}
+    for name, (low, high) in spec.bounds.items():
+        base = offset.get(name, 0)
+        variables[name] = problem.add_variable(
+            name, lowBound=None if low is None else (low - base) / 100,
+            upBound=None if high is None else (high - base) / 100)
+
+    def expression(terms: Terms) -> Any:
+        return pulp.lpSum(coefficient * variables[name] for name, coefficient in terms)
+
+    for name, terms, sense, cents in spec.rows:
+        rhs = shifted(terms, cents)
+        row = expression(terms)
+        problem += (row == rhs if sense == "=" else row <= rhs), name
+    values: dict[str, float] = {name: 0.0 for name in spec.bounds}
+    scale = max((abs(cents) for _, _, _, cents in spec.rows), default=0) / 100
+    for number, stage in enumerate(stages):
+        objectives = [terms for terms in stage.objectives if terms]
+        if not objectives:
+            continue
+        problem.sense = pulp.LpMaximize if stage.maximize else pulp.LpMinimize
+        problem.setObjective(expression([term for terms in objectives for term in terms]))
+        values = _solve_once(problem, variables, solver, stage.maximize)
+        for part, terms in enumerate(objectives):
+            found = sum(coefficient * values[name] for name, coefficient in terms) * 100 + sum(
+                coefficient * offset.get(name, 0) for name, coefficient in terms)
+            total = _kept_optimum(found, stage.maximize, loose)
+            value = shifted(terms, total)
+            slack = EPS_ABS + (EPS_LOOSE * scale if loose else EPS_REL * abs(value))
+            bound = value - slack if stage.maximize else value + slack
+            if solver == "cbc":
+                bound = _outward(bound, up=not stage.maximize)
+            row = expression(terms)
+            problem += (row >= bound if stage.maximize else row <= bound), f"fix_{number}_{part}"
+    return values
+
+
+def _kept_optimum(found: float, maximize: bool, loose: bool) -> int:
+    """The whole number of cents a stage's optimum is kept at, from the solver's value.
+
+    Every stage objective is a sum of amounts, so its exact optimum is whole cents. In the
+    first pass the value may be off by more than a cent on very large budgets, so it is kept
+    at the whole cent on the safe side (a slack of at most a cent, which the second pass
+    removes); in the second pass, near the answer, it is exact to far below a cent.
+    """
+    if loose:
+        margin = 1e-9 * abs(found)
+        return (math.floor(found + CENT_TOLERANCE - margin) if maximize
+                else math.ceil(found - CENT_TOLERANCE + margin))
+    nearest = round(found)
+    if abs(found - nearest) <= CENT_TOLERANCE:
+        return nearest
+    return math.floor(found) if maximize else math.ceil(found)
+
+
+def _solve_once(problem: Any, variables: dict[str, Any], solver: str,
+                maximize: bool) -> dict[str, float]:
+    import pulp
+
+    # Presolve can misjudge the nearly tight systems that kept optima make; without it the
+    # same optimum is found, so a second try changes nothing but robustness.
+    for presolve in ("on", "off"):
+        if solver == "cbc":
+            found = _solve_cbc(problem, maximize, presolve)
+            if found is not None:
+                return found
+            continue
+        with _quiet():
+            status = problem.solve(pulp.HiGHS(msg=False, presolve=presolve))
+        if status == pulp.LpStatusOptimal:
+            return {name: variable.varValue or 0.0 for name, variable in variables.items()}
+    raise AllocationError(f"the {solver} solver found no optimum (a bug: the checked rules "
+                          "always have one)")
+
+
+def _solve_cbc(problem: Any, maximize: bool, presolve: str) -> dict[str, float] | None:
+    """CBC through pulp's model file and the CBC program; None when it finds no optimum.
+
+    The binary solution file keeps full double precision (CBC's text solution has eight
+    significant digits, too few for cents above a million).
+    """
+    binary = _cbc_program()
+    with tempfile.TemporaryDirectory(prefix="budget-planner-") as folder:
+        model = Path(folder, "model.mps")
+        solution = Path(folder, "solution.bin")
+        report = Path(folder, "solution.txt")
+        variables, _, _, _ = problem.writeMPS(str(model), rename=1)
+        command = [binary, str(model), *(["-max"] if maximize else []), "-presolve", presolve,
+                   "-initialSolve", "-saveSolution", str(solution), "-solution", str(report)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not report.exists():
+            raise AllocationError(f"CBC failed: {done.stdout[-500:]}{done.stderr[-500:]}")
+        if report.read_text().split(" ", 1)[0] != "Optimal":
+            return None
+        data = solution.read_bytes()
+    rows, columns = struct.unpack_from("<ii", data, 0)
+    values = struct.unpack_from(f"<{columns}d", data, 16 + 16 * rows)
+    return {variable.name: value for variable, value in zip(variables, values)}
+
+
+def _outward(value: float, *, up: bool) -> float:
+    """The value rounded away from the optimum to 13 significant digits, the precision of the
+    model file CBC reads, so that writing it can never cut the optimum off."""
+    exact = Decimal(repr(value))
+    if exact == 0:
+        return 0.0
+    step = Decimal(1).scaleb(exact.adjusted() - 12)
+    return float(exact.quantize(step, rounding=ROUND_CEILING if up else ROUND_FLOOR))
+
+
+@dataclass(slots=True)
+class _Component:
+    """Groups tied together by caps; separate components are separate problems."""
+
+    groups: list[_Group]
+    caps: dict[tuple[str, str | None], int]
+
+
+def _components(groups: list[_Group], caps: dict[tuple[str, str | None], int]) -> list[_Component]:
+    parent = {group.index: group.index for group in groups}
+
+    def root(number: int) -> int:
+        while parent[number] != number:
+            parent[number] = parent[parent[number]]
+            number = parent[number]
+        return number
+
+    for source, period in caps:
+        members = [group.index for group in groups
+                   if source in group.sources and period in (None, group.period)]
+        for other in members[1:]:
+            parent[root(other)] = root(members[0])
+    found: dict[int, _Component] = {}
+    for group in groups:
+        component = found.setdefault(root(group.index), _Component([], {}))
+        component.groups.append(group)
+    for (source, period), amount in caps.items():
+        for component in found.values():
+            if any(source in group.sources and period in (None, group.period)
+                   for group in component.groups):
+                component.caps[source, period] = amount
+    return list(found.values())
+
+
+def _source_order(plan: Plan) -> list[str]:
+    """Sources in tie-break order: the preference's order, then the plan's."""
+    order = list(plan.source_ids)
+    preference = plan.funding.preference
+    if preference is not None and preference.kind == "priority":
+        order = list(preference.priority) + [s for s in order if s not in preference.priority]
+    elif preference is not None and preference.kind == "cost":
+        costs = dict(preference.cost)
+        order.sort(key=lambda source: (costs.get(source, Decimal(0)),
+                                       plan.source_ids.index(source)))
+    return order
+
+
+def _stages(plan: Plan, spec: _Spec, components: list[_Component]) -> list[_Stage]:
+    """The objectives in strict priority: least gap, the preference, the tie-break."""
+    def totals(sources: list[str]) -> list[Terms]:
+        return [[(spec.x[group.index, source], 1) for group in component.groups
+                 for source in group.sources if source in sources] for component in components]
+
+    stages = [_Stage([[(spec.gap[group.index], 1) for group in component.groups]
+                      for component in components], maximize=False)]
+    preference = plan.funding.preference
+    if preference is not None and preference.kind == "cost":
+        # The source totals reachable at the least gap form a base polytope (sums and boxes of
+        # g-polymatroids), on which the least cost is found greedily: as much as possible of
+        # the cheapest sources, then of the next cheapest, ... Solved so, every stage's
+        # optimum stays a whole number of cents.
+        costs = dict(preference.cost)
+        levels = sorted({costs.get(source, Decimal(0)) for source in plan.source_ids})
+        for level in levels[:-1]:
+            stages.append(_Stage(totals([s for s in plan.source_ids
+                                         if costs.get(s, Decimal(0)) == level]), maximize=True))
+    elif preference is not None and preference.kind == "priority":
+        stages += [_Stage(totals([source]), maximize=True) for source in preference.priority]
+    elif preference is not None:
+        stages.append(_Stage([[term for group in component.groups
+                               for term in spec.deviation[group.index]]
+                              for component in components], maximize=False))
+    # The tie-break: one source total at a time, most preferred source first, groups in order.
+    order = _source_order(plan)
+    sequences = []
+    for component in components:
+        sequence = [spec.x[group.index, source] for source in order for group in component.groups
+                    if source in group.sources and group.lower[source] < group.upper[(source,)]]
+        if len(component.groups) == 1 and sequence:
+            sequence.pop()  # the gap is fixed, so the group's last free total follows
+        sequences.append(sequence)
+    for step in range(max((len(sequence) for sequence in sequences), default=0)):
+        stages.append(_Stage([[(sequence[step], 1)] if step < len(sequence) else []
+                              for sequence in sequences], maximize=True))
+    return stages
+
+
+#: The largest amounts (in cents) each solver is trusted with: CBC reads pulp's model file,
+#: which keeps 13 significant digits; HiGHS works in doubles and is tested exact up to here.
+LIMITS = {"cbc": 10**13, "highs": 10**15}
+
+
+def _solve(plan: Plan, groups: list[_Group], components: list[_Component],
+           caps: dict[tuple[str, str | None], int], solver: str) -> dict[tuple[int, str], int]:
+    """Each group source's total in whole cents at the unique optimum."""
+    if not groups:
+        return {}
+    largest = max([group.amount for group in groups] + list(caps.values()))
+    if largest >= LIMITS[solver]:
+        raise AllocationError(f"amounts of {display(from_cents(LIMITS[solver]))} or more cannot "
+                              f"be allocated to the cent with {solver}"
+                              + ("; use --solver highs" if solver == "cbc" else ""))
+    spec = _spec(groups, caps)
+    cents = _optimise(spec, _stages(plan, spec, components), solver)
+    return {key: cents[name] for key, name in spec.x.items()}
+
+
+def _least_gap(groups: list[_Group], caps: dict[tuple[str, str | None], int], solver: str) -> int:
+    """The least total gap of these groups under these caps, in cents."""
+    spec = _spec(groups, caps)
+    cents = _optimise(spec, [_Stage([list((name, 1) for name in spec.gap.values())],
+                                    maximize=False)], solver)
+    return sum(cents[name] for name in spec.gap.values())
+
+
+# --- from group totals to lines ---------------------------------------------------------------
+
+def _split(group: _Group, totals: dict[str, int]) -> list[dict[str, int]]:
+    """Split the group's source totals and gap over its lines, in proportion to their amounts,
+    as whole cents within every line's bounds (an exact integer controlled rounding).
+
+    Lines are taken in id order; each line rounds up the columns furthest behind their exact
+    running total, which keeps every column within a cent or so of its share all along; the
+    few cents left out of balance are then moved by `_repair`.
+    """
+    columns = [*group.sources, GAP]
+    column_total = dict(totals)
+    column_total[GAP] = group.amount - sum(totals.values())
+    rows = group.items
+    amount = group.amount
+    width = len(columns)
+    lo = [[*(cell.lo for cell in item.cells), 0] for item in rows]
+    hi = [[*(cell.hi for cell in item.cells), item.cents] for item in rows]
+    # Exact shares scaled by the group amount: share[r][j] / amount is the real target.
+    share = [[column_total[column] * item.cents for column in columns] for item in rows]
+    x = [[0] * width for _ in rows]
+    if amount == 0:
+        return [dict(zip(columns, row)) for row in x]
+    behind = [0] * width  # running (exact - assigned) per column, scaled by the group amount
+    row_need = [0] * len(rows)
+    for r, item in enumerate(rows):
+        row = x[r]
+        for j in range(width):
+            row[j] = min(max(share[r][j] // amount, lo[r][j]), hi[r][j])
+        need = item.cents - sum(row)
+        if need > 0:
+            up = [j for j in range(width)
+                  if row[j] < hi[r][j] and row[j] * amount < share[r][j]]
+            up.sort(key=lambda j: (-(behind[j] + share[r][j] - row[j] * amount), j))
+            for j in up[:need]:
+                row[j] += 1
+        elif need < 0:
+            down = [j for j in range(width)
+                    if row[j] > lo[r][j] and row[j] * amount > share[r][j] - amount]
+            down.sort(key=lambda j: (behind[j] + share[r][j] - row[j] * amount, j))
+            for j in down[:-need]:
+                row[j] -= 1
+        row_need[r] = item.cents - sum(row)
+        for j in range(width):
+            behind[j] += share[r][j] - row[j] * amount
+    column_need = [column_total[column] - sum(x[r][j] for r in range(len(rows)))
+                   for j, column in enumerate(columns)]
+    _repair(x, lo, hi, share, amount, row_need, column_need)
+    return [dict(zip(columns, row)) for row in x]
+
+
+def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
+            share: list[list[int]], amount: int, row_need: list[int],
+            column_need: list[int]) -> None:
+    """Balance rows and columns by moving single cents along shortest paths of columns.
+
+    A move in row r from column u to column v keeps r's sum; a path of moves changes only the
+    sums of its first and last column. Rows are chosen by how far each cell is from its exact
+    share, then by line id, so the outcome is deterministic.
+    """
+    width = len(column_need)
+
+    def best_row(u: int, v: int) -> int | None:
+        best, chosen = None, None
+        for r in range(len(x)):
+            if x[r][u] > lo[r][u] and x[r][v] < hi[r][v]:
+                score = (x[r][u] * amount - share[r][u]) + (share[r][v] - x[r][v] * amount)
+                if best is None or score > best:
+                    best, chosen = score, r
+        return chosen
+
+    def path(starts: list[int], done: Any) -> list[tuple[int, int, int]] | None:
+        """Moves (row, from, to) from one of `starts` to a column for which `done` holds."""
+        previous: dict[int, tuple[int, int] | None] = {start: None for start in starts}
+        queue = list(starts)
+        for u in queue:
+            if done(u):
+                moves = []
+                step = previous[u]
+                while step is not None:
+                    r, before = step
+                    moves.append((r, before, u))
+                    u = before
+                    step = previous[u]
+                return moves[::-1]
+            for v in range(width):
+                if v not in previous:
+                    r = best_row(u, v)
+                    if r is not None:
+                        previous[v] = (r, u)
+                        queue.append(v)
+        return None
+
+    def apply(moves: list[tuple[int, int, int]]) -> None:
+        for r, u, v in moves:
+            x[r][u] -= 1
+            x[r][v] += 1
+
+    for _ in range(10 * (sum(map(abs, row_need)) + sum(map(abs, column_need))) + 10):
+        short_row = next((r for r, need in enumerate(row_need) if need > 0), None)
+        long_row = next((r for r, need in enumerate(row_need) if need < 0), None)
+        if short_row is not None:
+            starts = [j for j in range(width) if x[short_row][j] < hi[short_row][j]]
+            starts.sort(key=lambda j: -(share[short_row][j] - x[short_row][j] * amount))
+            for j in starts:
+                x[short_row][j] += 1
+                moves = path([j], lambda u: column_need[u] > 0)
+                if moves is not None:
+                    apply(moves)
+                    column_need[moves[-1][2] if moves else j] -= 1
+                    row_need[short_row] -= 1
+                    break
+                x[short_row][j] -= 1
+            else:
+                raise AllocationError("cannot split a group's totals over its lines")
+        elif long_row is not None:
+            starts = [j for j in range(width) if x[long_row][j] > lo[long_row][j]]
+            starts.sort(key=lambda j: -(x[long_row][j] * amount - share[long_row][j]))
+            for j in starts:
+                x[long_row][j] -= 1
+                # Column j is now one short: find a column with a cent too many that reaches j.
+                moves = _reverse_path(width, j, lambda u: column_need[u] < 0, best_row)
+                if moves is not None:
+                    apply(moves)
+                    column_need[moves[0][1] if moves else j] += 1
+                    row_need[long_row] += 1
+                    break
+                x[long_row][j] += 1
+            else:
+                raise AllocationError("cannot split a group's totals over its lines")
+        elif any(column_need):
+            over = [j for j in range(width) if column_need[j] < 0]
+            moves = path(over, lambda u: column_need[u] > 0)
+            if not moves:
+                raise AllocationError("cannot split a group's totals over its lines")
+            apply(moves)
+            column_need[moves[0][1]] += 1
+            column_need[moves[-1][2]] -= 1
+        else:
+            return
+    raise AllocationError("splitting a group's totals did not converge")  # pragma: no cover
+
+
+def _reverse_path(width: int, target: int, done: Any,
+                  best_row: Any) -> list[tuple[int, int, int]] | None:
+    """Moves (row, from, to) from a column for which `done` holds to `target`."""
+    following: dict[int, tuple[int, int] | None] = {target: None}
+    queue = [target]
+    for v in queue:
+        if done(v):
+            moves = []
+            step = following[v]
+            while step is not None:
+                r, after = step
+                moves.append((r, v, after))
+                v = after
+                step = following[v]
+            return moves
+        for u in range(width):
+            if u not in following:
+                r = best_row(u, v)
+                if r is not None:
+                    following[u] = (r, v)
+                    queue.append(u)
+    return None
+
+
+# --- explanations -----------------------------------------------------------------------------
+
+def _gap_reason(item: _Item, amounts: dict[str, int],
+                exhausted: dict[tuple[str, str | None], Cap]) -> str:
+    """Why a line keeps a gap: every eligible source is at its bound or out of money."""
+    if not item.cells:
+        return "no eligible source marked"
+    capped, shares, pledges, other = [], [], [], []
+    for cell in item.cells:
+        if cell.pledge is not None:
+            pledges.append(f"{cell.source}{_origin(cell.pledge)}")
+        elif amounts[cell.source] >= cell.hi and cell.max_rule is not None:
+            shares.append(f"{cell.max_rule.bound_text('max')}{_origin(cell.max_rule)}")
+        elif (cell.source, item.period) in exhausted:
+            capped.append(f"{cell.source} in {item.period}"
+                          f"{_origin(exhausted[cell.source, item.period])}")
+        elif (cell.source, None) in exhausted:
+            capped.append(f"{cell.source} for the programme{_origin(exhausted[cell.source, None])}")
+        else:
+            other.append(cell.source)
+    parts = []
+    if capped:
+        parts.append("caps exhausted: " + ", ".join(capped))
+    if shares:
+        parts.append("share rules limit: " + ", ".join(shares))
+    if pledges:
+        parts.append("pledges fix: " + ", ".join(pledges))
+    if other:  # pragma: no cover - optimality rules this out; kept so a reason is never empty
+        parts.append("limited by the rules of lines sharing their caps: " + ", ".join(other))
+    return "; ".join(parts)
+
+
+# --- the whole allocation ---------------------------------------------------------------------
+
+def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
+    """Split every line's amount over its eligible sources under the plan's funding rules."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    conflicts: list[str] = []
+    notes: list[Finding] = []
+    rules = _Rules(plan)
+    items = _build_items(plan, rules, conflicts, notes)
+    _check_caps(plan, items, conflicts)
+    if conflicts:
+        return AllocationResult("infeasible", solver, ZERO, (), (), (), tuple(conflicts),
+                                tuple(notes))
+    preference = plan.funding.preference
+    target_mix = dict(preference.target_mix) if preference and preference.kind == "target_mix" else {}
+    caps = {cap.key: to_cents(cap.amount) for cap in plan.funding.caps}
+    groups = _build_groups(items, target_mix)
+    funded = [group for group in groups if group.sources and group.amount]
+    components = _components(funded, caps)
+    totals = _solve(plan, funded, components, caps, solver)
+    split: dict[tuple[str, str], dict[str, int]] = {}
+    for group in groups:
+        group_totals = {source: totals.get((group.index, source), 0) for source in group.sources}
+        for item, row in zip(group.items, _split(group, group_totals)):
+            split[item.period, item.line.id] = row
+    _verify(items, split, caps)
+    used = _used(items, split)
+    exhausted = {cap.key: cap for cap in plan.funding.caps if used.get(cap.key, 0) == caps[cap.key]}
+    allocations, gaps = [], []
+    for item in items:
+        row = split[item.period, item.line.id]
+        for cell in item.cells:
+            allocations.append(Allocation(item.period, item.line.id, cell.source,
+                                          from_cents(row[cell.source])))
+        if row[GAP]:
+            gaps.append(Gap(item.period, item.line.id, from_cents(row[GAP]),
+                            _gap_reason(item, row, exhausted)))
+    objective = from_cents(sum(row[GAP] for row in split.values()))
+    sources = _source_uses(plan, components, caps, used, exhausted, solver)
+    return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
+                            sources, (), tuple(notes))
+
+
+def _used(items: list[_Item], split: dict[tuple[str, str], dict[str, int]]) -> dict[tuple[str, str | None], int]:
+    used: dict[tuple[str, str | None], int] = {}
+    for item in items:
+        row = split[item.period, item.line.id]
+        for cell in item.cells:
+            for key in ((cell.source, item.period), (cell.source, None)):
+                used[key] = used.get(key, 0) + row[cell.source]
+    return used
+
+
+def _verify(items: list[_Item], split: dict[tuple[str, str], dict[str, int]],
+            caps: dict[tuple[str, str | None], int]) -> None:
+    """Check the answer in integers: bounds, line sums and caps, to the cent."""
+    for item in items:
+        row = split[item.period, item.line.id]
+        if row[GAP] < 0 or sum(row.values()) != item.cents:
+            raise AllocationError(f"{_where(item)} does not add up to its amount")
+        for cell in item.cells:
+            if not cell.lo <= row[cell.source] <= cell.hi:
+                raise AllocationError(f"{_where(item)}: {cell.source} outside its bounds")
+    used = _used(items, split)
+    for key, amount in caps.items():
+        if used.get(key, 0) > amount:
+            raise AllocationError(f"cap {key} exceeded")
+
+
+def _source_uses(plan: Plan, components: list[_Component], caps: dict[tuple[str, str | None], int],
+                 used: dict[tuple[str, str | None], int],
+                 exhausted: dict[tuple[str, str | None], Cap], solver: str) -> tuple[SourceUse, ...]:
+    """Each source per period, then for the whole programme, with shadow prices of caps."""
+    rows = []
+    keys = [(source, period.id) for period in plan.periods for source in plan.source_ids]
+    keys += [(source, None) for source in plan.source_ids]
+    least: dict[int, int] = {}  # each component's least gap, solved once
+    for key in keys:
+        allocated = used.get(key, 0)
+        if key not in caps:
+            rows.append(SourceUse(key[0], key[1], None, from_cents(allocated), None, False, None))
+            continue
+        binding = key in exhausted
+        shadow = _shadow_price(key, components, least, solver) if binding else ZERO
+        rows.append(SourceUse(key[0], key[1], from_cents(caps[key]), from_cents(allocated),
+                              from_cents(caps[key] - allocated), binding, shadow))
+    return tuple(rows)
+
+
+def _shadow_price(key: tuple[str, str | None], components: list[_Component],
+                  least: dict[int, int], solver: str) -> Decimal:
+    """How much the least total gap falls if the cap were one euro higher.
+
+    A finite difference of re-solved optima, not a solver's dual value: duals of degenerate
+    optima differ between solvers, this difference does not.
+    """
+    for number, component in enumerate(components):
+        if key in component.caps:
+            if number not in least:
+                least[number] = _least_gap(component.groups, component.caps, solver)
+            raised = dict(component.caps)
+            raised[key] += 100
+            return from_cents(least[number] - _least_gap(component.groups, raised, solver))
+    return ZERO
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+def funding_findings(plan: Plan) -> list[Finding]:
+    """Periods whose lines need more than the caps of their marked sources can give.
+
+    Only where every source marked in the period has a cap (for the period or the programme);
+    an uncapped source could pay for anything.
+    """
+    caps = {cap.key: cap.amount for cap in plan.funding.caps}
+    if not caps:
+        return []
+    findings = []
+    for period in plan.periods:
+        need = period.computed_total
+        marked = [source for source in plan.source_ids
+                  if any(source in line.sources for line in period.lines)]
+        limits = []
+        for source in marked:
+            limit = [caps[key] for key in ((source, period.id), (source, None)) if key in caps]
+            if not limit:
+                break
+            limits.append(min(limit))
+        else:
+            available = sum(limits, ZERO)
+            if available < need:
+                findings.append(Finding(
+                    "warning", "funding-short",
+                    f"the caps of the sources marked in {period.id} "
+                    f"({', '.join(marked) or 'none'}) give at most {display(available)}, "
+                    f"its lines need {display(need)}",
+                    period=period.id, expected=need, actual=available,
+                    difference=available - need))
+    return findings
+
+
+__all__ = ["SOLVERS", "AllocationError", "allocate", "funding_findings"]

@@ -1,0 +1,623 @@
+"""Reading a budget workbook back into a plan: `import`, and `check` / `diff` on a workbook.
+
+The hidden `_plan` sheet holds the exact plan the workbook was built from. A person edits the
+visible sheets, so those win: each period sheet's lines (ids, activities, amounts, marks, notes,
+lines added or removed) and the stated totals on the Summary. A cell still showing what the
+build wrote keeps the stored value exactly (amounts beyond a double's precision, notes with odd
+spacing), so plan -> workbook -> plan gives the same plan.
+
+Every mistake is a Problem located as `Sheet!C7`. A total whose formula was replaced by a typed
+number is not a mistake in the input but a finding about the workbook (`total-overwritten`).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .loader import LINE_ID, load_plan
+from .model import Finding, Line, Period, Plan, Problem
+from .money import CENT, MoneyError, display, parse_money
+from .plan_writer import plan_toml
+from .reconcile import Reconciliation, reconcile
+from .tables import mark
+from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
+                       PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER,
+                       SUMMARY, TOTAL_LABEL, cell_name, cell_number, period_sheet_names,
+                       period_total_names, source_total_names)
+
+#: A workbook whose parts unpack to more than this is refused before it is parsed.
+MAX_UNPACKED = 200 * 1024 * 1024
+#: Defined names of formula blocks (besides the per-period and per-source totals).
+FORMULA_BLOCKS = {
+    "GrandTotal": "the programme's computed total",
+    "GapTotal": "the total not funded",
+    "SummaryChecks": "a computed total, difference or status on the Summary",
+    "FundingBySource": "a sum in the Summary's funding table",
+    "AllocationChecks": "a line sum, amount or check on the Allocation sheet",
+    "SourceUse": "an allocated, remaining or utilisation cell on the Sources sheet",
+}
+_XLSX_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_XLSX_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_ESCAPED_CONTROL = re.compile(r"_x(00[01][0-9A-Fa-f]|FFF[EF])_", re.IGNORECASE)
+_SUM_RANGE = re.compile(r"=SUM\(\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)\)", re.IGNORECASE)
+
+
+def as_read(written: str) -> str:
+    """What openpyxl gives back for text the build wrote: XlsxWriter stores control characters
+    as `_xHHHH_` (and a literal `_xHHHH_` as `_x005F_xHHHH_`); openpyxl removes each `x005F_`
+    and leaves the other escapes. A cell equal to this still shows what the build wrote."""
+    text = _XLSX_ESCAPE.sub(lambda found: "_x005F" + found.group(0), written)
+    text = _XLSX_CONTROL.sub(lambda found: f"_x{ord(found.group(0)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    return text.replace("x005F_", "")
+
+
+def typed_text(value: str) -> str:
+    """Text a person typed, with the control characters a client escaped turned back."""
+    return _ESCAPED_CONTROL.sub(lambda found: chr(int(found.group(1), 16)), value)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell as read: its value (a formula's cached result) and its formula, if any."""
+
+    value: Any
+    formula: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.formula is None and (self.value is None or
+                                         (isinstance(self.value, str) and not self.value.strip()))
+
+
+EMPTY = Cell(None)
+
+
+@dataclass
+class Grid:
+    """A sheet's cells by 1-based (row, column)."""
+
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+
+    def __getitem__(self, key: tuple[int, int]) -> Cell:
+        return self.cells.get(key, EMPTY)
+
+    @property
+    def max_row(self) -> int:
+        return max((row for row, _ in self.cells), default=0)
+
+    def rows(self, first: int, last: int | None = None) -> list[int]:
+        """The rows from `first` (to `last`) that hold any cell, in order."""
+        return sorted({row for row, _ in self.cells
+                       if row >= first and (last is None or row <= last)})
+
+    def text(self, row: int, col: int) -> str:
+        value = self[row, col].value
+        return "" if value is None else str(value).strip()
+
+    def where(self, row: int, col: int) -> str:
+        return f"{self.name}!{cell_name(row - 1, col - 1)}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookRead:
+    """What a workbook gives: the plan (None when it cannot be read), every problem, and
+    findings about the workbook itself (totals overwritten by typed numbers)."""
+
+    plan: Plan | None
+    problems: tuple[Problem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = str(path)
+        self.problems: list[Problem] = []
+        self.findings: dict[str, Finding] = {}
+        #: Defined names of the workbook: name -> [(sheet, reference)].
+        self.names: dict[str, list[tuple[str, str]]] = {}
+
+    def problem(self, where: str, code: str, message: str) -> None:
+        self.problems.append(Problem(self.file, where, code, message))
+
+
+def _open(reader: _Reader) -> dict[str, Grid] | None:
+    """Every sheet as a Grid, or None (with a problem) when the file is not a workbook."""
+    path = reader.path
+    if not path.exists():
+        reader.problem("", "file-not-found", "no such file")
+        return None
+    if not path.is_file():
+        reader.problem("", "not-a-file", "is not a file")
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        reader.problem("", "not-a-workbook", "is not an Excel workbook (.xlsx)")
+        return None
+    if unpacked > MAX_UNPACKED:
+        reader.problem("", "workbook-too-large",
+                       f"unpacks to {unpacked:,} bytes, more than a budget workbook needs")
+        return None
+    import openpyxl
+
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it does not model (data bars, extensions); they are not read.
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds on a damaged file
+            reader.problem("", "not-a-workbook", f"cannot be read as an Excel workbook: {error}")
+            return None
+        try:
+            return _grids(reader, formulas, values)
+        except Exception as error:  # a damaged sheet only shows when its rows are read
+            reader.problem("", "not-a-workbook", f"cannot be read as an Excel workbook: {error}")
+            return None
+
+
+def _grids(reader: _Reader, formulas: Any, values: Any) -> dict[str, Grid]:
+    try:
+        grids: dict[str, Grid] = {}
+        for name in formulas.sheetnames:
+            grid = Grid(name)
+            # The stored dimension may claim a million empty rows or columns; read what is there.
+            formulas[name].reset_dimensions()
+            values[name].reset_dimensions()
+            for row in formulas[name].iter_rows():
+                for cell in row:
+                    if getattr(cell, "row", None) is None or cell.value is None:
+                        continue
+                    if cell.data_type == "f":
+                        grid.cells[(cell.row, cell.column)] = Cell(None, str(cell.value))
+                    else:
+                        grid.cells[(cell.row, cell.column)] = Cell(cell.value)
+            for row in values[name].iter_rows():
+                for cell in row:
+                    key = (getattr(cell, "row", None), getattr(cell, "column", None))
+                    if key in grid.cells and grid.cells[key].formula is not None:
+                        grid.cells[key] = Cell(cell.value, grid.cells[key].formula)
+            grids[name] = grid
+        reader.names = {name: list(formulas.defined_names[name].destinations)
+                        for name in formulas.defined_names}
+    finally:
+        formulas.close()
+        values.close()
+    return grids
+
+
+def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:
+    """The plan kept in the hidden `_plan` sheet."""
+    grid = grids.get(PLAN_SHEET)
+    if grid is None or grid.text(1, 1) != PLAN_MARKER:
+        reader.problem("", "not-a-plan-workbook",
+                       "is not a workbook made by budget-planner build (it has no _plan sheet); "
+                       "build one with `budget-planner build PLAN`")
+        return None
+    if grid.text(1, 2) != PLAN_FORMAT:
+        reader.problem(f"{PLAN_SHEET}!B1", "workbook-format",
+                       f"layout version {grid.text(1, 2)!r}; this version reads {PLAN_FORMAT!r}")
+        return None
+    name = grid.text(1, 3) or reader.path.stem
+    rows = range(4, grid.max_row + 1)
+    columns = max((col for _, col in grid.cells), default=1)
+    text = "\n".join("".join(str(grid[row, col].value or "") for col in range(1, columns + 1))
+                     for row in rows) + "\n"
+    plan, problems = _load_text(text, name)
+    for problem in problems:
+        where = f"{PLAN_SHEET}!A{problem.lineno + 3}" if problem.lineno else PLAN_SHEET
+        reader.problem(where, problem.code, f"the stored plan ({problem.path}): {problem.message}")
+    return plan
+
+
+def _load_text(text: str, name: str) -> tuple[Plan | None, list[Problem]]:
+    """Load plan TOML text through the one loader, so a workbook obeys every plan rule."""
+    with tempfile.TemporaryDirectory(prefix="budget-planner-") as folder:
+        path = Path(folder) / "plan.toml"
+        path.write_text(text, encoding="utf-8")
+        plan, problems = load_plan(path)
+    return (None if plan is None else replace(plan, name=name)), problems
+
+
+# --- cell values -----------------------------------------------------------------------------
+
+def _same_text(value: Any, written: str) -> bool:
+    """Whether a cell still shows the text the build wrote."""
+    return ("" if value is None else value) == as_read(written)
+
+
+def _text(cell: Cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return typed_text(str(value))
+
+
+def _amount(reader: _Reader, grid: Grid, row: int, col: int,
+            stored: Decimal | None) -> tuple[bool, Decimal | None]:
+    """An amount cell: (ok, amount or None when blank). Unchanged cells keep `stored` exactly."""
+    cell, where = grid[row, col], grid.where(row, col)
+    value = cell.value
+    if cell.formula is not None and value is None:
+        reader.problem(where, "formula-without-value",
+                       f"holds the formula {cell.formula} with no stored result; open and save "
+                       "the workbook in a spreadsheet program, or type the amount")
+        return False, None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True, None
+    if isinstance(value, bool):
+        reader.problem(where, "wrong-type", f"expected an amount, found {value}")
+        return False, None
+    if isinstance(value, (int, float)):
+        if stored is not None and float(value) == cell_number(stored):
+            return True, stored  # unchanged: keep the exact amount, digits beyond a double too
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        cents = exact.quantize(CENT)
+        if abs(exact - cents) <= Decimal("0.000001"):  # a binary float's noise, not a decimal
+            exact = cents
+        text = format(exact, "f")
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("€", "").strip()
+    else:
+        reader.problem(where, "wrong-type", f"expected an amount, found {value!r}")
+        return False, None
+    try:
+        return True, parse_money(text)
+    except MoneyError as error:
+        reader.problem(where, error.code, error.message)
+        return False, None
+
+
+def _mark(reader: _Reader, grid: Grid, row: int, col: int) -> tuple[bool, bool, str]:
+    """A funding cell: (ok, marked, note). `x` marks; text after it is the note."""
+    cell, where = grid[row, col], grid.where(row, col)
+    if cell.blank:
+        return True, False, ""
+    text = _text(cell).strip()
+    if text[:1] in ("x", "X") and (len(text) == 1 or text[1].isspace()):
+        return True, True, text[1:].strip()
+    reader.problem(where, "mark-invalid",
+                   f"{text!r} is not a funding mark; write x, or x and a note such as x (NCM?), "
+                   "or leave the cell empty")
+    return False, False, ""
+
+
+def _new_id(activity: str, taken: set[str]) -> str:
+    """An id for a line a person added without one: from its activity, unique in its period."""
+    base = re.sub(r"[^a-z0-9]+", "-", activity.lower()).strip("-")[:40].strip("-") or "line"
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    taken.add(candidate)
+    return candidate
+
+
+# --- sheets ----------------------------------------------------------------------------------
+
+@dataclass
+class _Columns:
+    header: int
+    amount: int
+    notes: int | None
+    sources: dict[str, int]
+
+
+def _columns(reader: _Reader, grid: Grid, plan: Plan) -> _Columns | None:
+    header = next((row for row in range(1, min(grid.max_row, 40) + 1)
+                   if grid.text(row, 1) == ID_HEADER and grid.text(row, 2) == ACTIVITY_HEADER),
+                  None)
+    if header is None:
+        reader.problem(grid.name, "missing-header",
+                       f"no table header (a row starting {ID_HEADER!r}, {ACTIVITY_HEADER!r})")
+        return None
+    texts = {col: grid.text(header, col) for (row, col) in grid.cells if row == header}
+    amount = next((col for col, text in sorted(texts.items()) if text.startswith(AMOUNT_HEADER)),
+                  None)
+    if amount is None:
+        reader.problem(grid.where(header, 3), "missing-column", f"no {AMOUNT_HEADER!r} column")
+        return None
+    notes = next((col for col, text in sorted(texts.items()) if text == NOTES_HEADER), None)
+    sources: dict[str, int] = {}
+    for col, text in sorted(texts.items()):
+        if col <= amount or col == notes:
+            continue
+        source = next((s for s in plan.sources if s.id not in sources
+                       and text in (as_read(s.name).strip(), s.id)), None)
+        if source is not None:
+            sources[source.id] = col
+    missing = [source.name for source in plan.sources if source.id not in sources]
+    if missing:
+        reader.problem(grid.where(header, amount), "missing-column",
+                       f"no column for source(s) {', '.join(missing)} in the header row")
+        return None
+    return _Columns(header, amount, notes, sources)
+
+
+def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
+            stated: Decimal) -> Period | None:
+    """A period's lines as the sheet shows them now."""
+    columns = _columns(reader, grid, plan)
+    if columns is None:
+        return None
+    total_row = next((row for row in grid.rows(columns.header + 1)
+                      if grid.text(row, 2) == TOTAL_LABEL and grid[row, 1].blank), None)
+    if total_row is None:
+        reader.problem(grid.name, "missing-total",
+                       f"no {TOTAL_LABEL!r} row under the lines (Activity column {TOTAL_LABEL!r}, "
+                       "Id empty)")
+        return None
+    used = [1, 2, columns.amount, *columns.sources.values()] + (
+        [columns.notes] if columns.notes else [])
+    rows = [row for row in grid.rows(columns.header + 1, total_row - 1)
+            if not all(grid[row, col].blank for col in used)]
+    for row in grid.rows(total_row + 1):
+        if any(not grid[row, col].blank for col in (columns.amount, *columns.sources.values())):
+            reader.problem(grid.where(row, 1), "line-below-total",
+                           f"row {row} is below the {TOTAL_LABEL} row, so the total leaves it out; "
+                           "insert lines above the Total row")
+    stored_lines = {line.id: line for line in stored.lines}
+    explicit = {_text(grid[row, 1]).strip() for row in rows} - {""}
+    taken = set(explicit)
+    seen: dict[str, str] = {}
+    lines: list[Line] = []
+    ok = True
+    for row in rows:
+        line = _line(reader, grid, row, columns, plan, stored_lines, taken)
+        if line is None:
+            ok = False
+            continue
+        if line.id in seen:
+            reader.problem(grid.where(row, 1), "duplicate-id",
+                           f"line id {line.id!r} is already used at {seen[line.id]}")
+            ok = False
+            continue
+        seen[line.id] = grid.where(row, 1)
+        lines.append(line)
+    _check_total(reader, grid, stored, total_row, columns, rows)
+    if not ok:
+        return None
+    if not lines:
+        reader.problem(grid.name, "empty-period", "the period has no budget lines")
+        return None
+    return replace(stored, lines=tuple(lines), total=stated)
+
+
+def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
+          stored_lines: dict[str, Line], taken: set[str]) -> Line | None:
+    ok = True
+    activity_cell = grid[row, 2]
+    line_id = _text(grid[row, 1]).strip()
+    stored = stored_lines.get(line_id)
+    if stored is not None and _same_text(activity_cell.value, stored.activity):
+        activity = stored.activity
+    else:
+        activity = _text(activity_cell)
+    if not activity.strip():
+        reader.problem(grid.where(row, 2), "missing-field", "the line has no activity")
+        ok = False
+    if not line_id:
+        line_id = _new_id(activity, taken)
+    elif not LINE_ID.fullmatch(line_id):
+        reader.problem(grid.where(row, 1), "invalid-id",
+                       f"{line_id!r} is not a valid line id: letters, digits, '.', '-' or '_', "
+                       "no spaces (or leave it empty for a new line)")
+        ok = False
+    amount_ok, amount = _amount(reader, grid, row, columns.amount,
+                                stored.amount if stored else None)
+    ok = ok and amount_ok
+    marked: list[str] = []
+    notes: dict[str, str] = {}
+    stored_notes = dict(stored.source_notes) if stored else {}
+    for source in plan.sources:
+        cell = grid[row, columns.sources[source.id]]
+        if stored is not None and _same_text(cell.value or "", mark(
+                stored.sources, stored.note_for(source.id), source.id)):
+            if source.id in stored.sources:
+                marked.append(source.id)
+            if source.id in stored_notes:
+                notes[source.id] = stored_notes[source.id]
+            continue
+        mark_ok, is_marked, note = _mark(reader, grid, row, columns.sources[source.id])
+        ok = ok and mark_ok
+        if is_marked:
+            marked.append(source.id)
+            if note:
+                notes[source.id] = note
+    line_notes = ""
+    if columns.notes is not None:
+        notes_cell = grid[row, columns.notes]
+        if stored is not None and _same_text(notes_cell.value or "", stored.notes):
+            line_notes = stored.notes
+        else:
+            line_notes = _text(notes_cell)
+    if not ok:
+        return None
+    return Line(line_id, activity, amount, tuple(marked), line_notes,
+                tuple((source, notes[source]) for source in plan.source_ids if source in notes))
+
+
+def _check_total(reader: _Reader, grid: Grid, stored: Period, total_row: int,
+                 columns: _Columns, rows: list[int]) -> None:
+    """A period total must be a formula that covers every line."""
+    cell = grid[total_row, columns.amount]
+    where = grid.where(total_row, columns.amount)
+    if cell.formula is None:
+        _overwritten(reader, grid.name, where, cell, f"the total of period {stored.id}",
+                     period=stored.id)
+        return
+    found = _SUM_RANGE.fullmatch(cell.formula.replace(" ", ""))
+    amount_rows = [row for row in rows if not grid[row, columns.amount].blank]
+    if found and amount_rows:
+        first, last = int(found.group(2)), int(found.group(4))
+        outside = [row for row in amount_rows if not first <= row <= last]
+        if outside:
+            reader.findings[where] = Finding(
+                "error", "total-range",
+                f"{where}, the total of period {stored.id}, sums rows {first}-{last} but leaves "
+                f"out the amount(s) in row(s) {', '.join(map(str, outside))}; widen its SUM or "
+                "insert lines inside the table", period=stored.id)
+
+
+def _overwritten(reader: _Reader, sheet: str, where: str, cell: Cell, what: str,
+                 period: str | None = None) -> None:
+    value = cell.value
+    if value is None or where in reader.findings:
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = display(Decimal(repr(value)))
+        actual: Decimal | None = Decimal(repr(value)).quantize(CENT)
+        kind = "number"
+    else:
+        shown, actual, kind = repr(str(value)), None, "value"
+    reader.findings[where] = Finding(
+        "error", "total-overwritten",
+        f"{where}, {what}, holds the typed {kind} {shown} instead of its formula, so it no longer "
+        "follows the lines; restore the formula or rebuild the workbook",
+        period=period, actual=actual)
+
+
+def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
+    """Every cell under a defined name of the build must still hold a formula."""
+    from openpyxl.utils.cell import range_boundaries
+
+    labels = dict(FORMULA_BLOCKS)
+    periods: dict[str, str] = {}
+    for period_id, name in period_total_names(plan).items():
+        labels[name] = f"the total of period {period_id}"
+        periods[name] = period_id
+    for source_id, name in source_total_names(plan).items():
+        labels[name] = f"the allocated total of source {source_id}"
+    for name, destinations in sorted(reader.names.items()):
+        if name not in labels:
+            continue
+        for sheet, reference in destinations:
+            grid = grids.get(sheet)
+            if grid is None:
+                continue
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(reference.replace("$", ""))
+            except ValueError:
+                continue
+            for row in range(min_row or 1, (max_row or min_row or 1) + 1):
+                for col in range(min_col or 1, (max_col or min_col or 1) + 1):
+                    cell = grid[row, col]
+                    if cell.formula is None:
+                        _overwritten(reader, sheet, grid.where(row, col), cell, labels[name],
+                                     period=periods.get(name))
+
+
+def _summary(reader: _Reader, grid: Grid | None,
+             plan: Plan) -> tuple[dict[str, Decimal], Decimal] | None:
+    """Stated totals of each period and of the programme, as the Summary shows them."""
+    if grid is None:
+        reader.problem("", "missing-sheet", f"the workbook has no {SUMMARY!r} sheet")
+        return None
+    header = next((row for row in range(1, min(grid.max_row, 40) + 1)
+                   if grid.text(row, 1) == PERIOD_HEADER), None)
+    stated_col = None if header is None else next(
+        (col for (row, col) in sorted(grid.cells) if row == header
+         and grid.text(row, col) == STATED_HEADER), None)
+    if header is None or stated_col is None:
+        reader.problem(SUMMARY, "missing-header",
+                       f"no period table (a row starting {PERIOD_HEADER!r} with a "
+                       f"{STATED_HEADER!r} column)")
+        return None
+    stated: dict[str, Decimal] = {}
+    programme: Decimal | None = None
+    ok = True
+    by_id = {period.id: period for period in plan.periods}
+    for row in grid.rows(header + 1):
+        label = grid.text(row, 1)
+        if label == PROGRAMME_LABEL:
+            amount_ok, programme = _amount(reader, grid, row, stated_col, plan.programme.total)
+            if amount_ok and programme is None:
+                reader.problem(grid.where(row, stated_col), "missing-field",
+                               "the stated programme total is empty")
+                amount_ok = False
+            ok = ok and amount_ok
+            break
+        if label in by_id and label not in stated:
+            amount_ok, amount = _amount(reader, grid, row, stated_col, by_id[label].total)
+            if amount_ok and amount is None:
+                reader.problem(grid.where(row, stated_col), "missing-field",
+                               f"the stated total of period {label} is empty")
+                amount_ok = False
+            ok = ok and amount_ok
+            if amount is not None:
+                stated[label] = amount
+    for period in plan.periods:
+        if period.id not in stated and ok:
+            reader.problem(SUMMARY, "missing-row",
+                           f"the period table has no row for period {period.id}")
+            ok = False
+    if programme is None and ok:
+        reader.problem(SUMMARY, "missing-row", f"the period table has no {PROGRAMME_LABEL!r} row")
+        ok = False
+    return (stated, programme) if ok and programme is not None else None
+
+
+def read_workbook(path: Path | str) -> WorkbookRead:
+    """Read a workbook made by `build` (and perhaps edited) into a plan, problems, findings."""
+    reader = _Reader(Path(path))
+    grids = _open(reader)
+    if grids is None:
+        return WorkbookRead(None, tuple(reader.problems))
+    stored = _stored_plan(reader, grids)
+    if stored is None:
+        return WorkbookRead(None, tuple(reader.problems))
+    totals = _summary(reader, grids.get(SUMMARY), stored)
+    sheet_names = period_sheet_names(stored)
+    periods: list[Period] = []
+    for period in stored.periods:
+        grid = grids.get(sheet_names[period.id])
+        if grid is None:
+            reader.problem("", "missing-sheet",
+                           f"the workbook has no sheet {sheet_names[period.id]!r} for period "
+                           f"{period.id}")
+            continue
+        read = _period(reader, grid, period, stored,
+                       totals[0].get(period.id, period.total) if totals else period.total)
+        if read is not None:
+            periods.append(read)
+    _formula_cells(reader, grids, stored)
+    if reader.problems or totals is None:
+        return WorkbookRead(None, tuple(reader.problems), tuple(reader.findings.values()))
+    plan = replace(stored, programme=replace(stored.programme, total=totals[1]),
+                   periods=tuple(periods), files=(reader.file,))
+    # The result must be a valid plan file too (e.g. funding rules naming a removed line).
+    checked, problems = _load_text(plan_toml(plan), plan.name)
+    for problem in problems:
+        reader.problem(problem.path, problem.code, problem.message)
+    if checked is None:
+        return WorkbookRead(None, tuple(reader.problems), tuple(reader.findings.values()))
+    return WorkbookRead(plan, (), tuple(reader.findings.values()))
+
+
+def load_workbook_plan(path: Path | str) -> tuple[Plan | None, list[Problem]]:
+    """Like `load_plan`, for a workbook: the plan and no problems, or None and every problem."""
+    read = read_workbook(path)
+    return read.plan, list(read.problems)
+
+
+def reconcile_workbook(path: Path | str) -> tuple[Reconciliation | None, list[Problem]]:
+    """`check` on a workbook: the plan's reconciliation plus the workbook's own findings."""
+    read = read_workbook(path)
+    if read.plan is None:
+        return None, list(read.problems)
+    result = reconcile(read.plan)
+    return replace(result, findings=result.findings + read.findings), []
+

@@ -1,0 +1,93 @@
+"""Reports before reporting: one computed `Report`, rendered to HTML or Markdown by jinja2.
+
+The report gathers what the engines already computed (reconciliation, allocation) plus the
+per-period, per-source sums a reader needs; the templates in `templates/` only lay them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .model import AllocationResult, Plan
+from .money import ZERO, display
+from .reconcile import Reconciliation
+from .tables import mark
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceColumn:
+    id: str
+    name: str
+    by_period: tuple[Decimal, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_period, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    plan: Plan
+    reconciliation: Reconciliation
+    allocation: AllocationResult
+    scenarios: tuple[str, ...]
+    #: Allocated money per source and period, in plan order (periods as in `plan.periods`).
+    sources: tuple[SourceColumn, ...]
+    #: Unfunded money per period.
+    gaps_by_period: tuple[Decimal, ...]
+
+
+def build_report(plan: Plan, reconciliation: Reconciliation, allocation: AllocationResult,
+                 scenarios: Sequence[str] = ()) -> Report:
+    periods = [period.id for period in plan.periods]
+    sums: dict[tuple[str, str], Decimal] = {}
+    for item in allocation.allocations:
+        sums[item.source, item.period] = sums.get((item.source, item.period), ZERO) + item.amount
+    gaps = {period_id: ZERO for period_id in periods}
+    for gap in allocation.gaps:
+        gaps[gap.period] += gap.amount
+    sources = tuple(SourceColumn(source.id, source.name,
+                                 tuple(sums.get((source.id, period_id), ZERO) for period_id in periods))
+                    for source in plan.sources)
+    return Report(plan, reconciliation, allocation, tuple(scenarios), sources,
+                  tuple(gaps[period_id] for period_id in periods))
+
+
+def funding_chart(report: Report) -> str:
+    from .charts import stacked_bars_svg
+
+    series = [(source.name, source.by_period) for source in report.sources]
+    series.append(("Unfunded", report.gaps_by_period))
+    return stacked_bars_svg([period.id for period in report.plan.periods], series,
+                            title="Funding by source per period",
+                            unit=report.plan.programme.currency)
+
+
+def _environment(autoescape: bool) -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    environment.filters["money"] = lambda amount, blank="": display(amount, blank)
+    environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    environment.globals["mark"] = mark
+    return environment
+
+
+def render_html(report: Report) -> str:
+    from markupsafe import Markup
+
+    template = _environment(autoescape=True).get_template("report.html.j2")
+    return template.render(report=report, chart=Markup(funding_chart(report)))
+
+
+def render_markdown(report: Report) -> str:
+    return _environment(autoescape=False).get_template("report.md.j2").render(report=report)

@@ -13,6 +13,7 @@ $(BIN)/budget-planner: pyproject.toml
 
 run: $(BIN)/budget-planner
 	$(BIN)/budget-planner check
+	$(BIN)/budget-planner build
 
 check: run
 

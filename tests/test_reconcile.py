@@ -54,3 +54,29 @@ def test_unfunded_and_unpriced_lines_are_warnings(write):
         ("info", "unfunded-total", None, 200),
     ]
     assert result.ok and not result.failed() and result.failed(strict=True)
+
+
+def test_capped_funding_below_a_periods_need_is_a_warning(write):
+    # 2022 marks only EC (line c, 400): an EC cap of 250 there leaves it 150 short.
+    # 2020-2021 marks NATIONAL too, which is uncapped, so nothing can be said about it.
+    text = SMALL_PLAN + """
+[[funding.caps]]
+source = "EC"
+period = "2022"
+amount = 250
+"""
+    result = reconcile_text(write, text)
+    assert [(f.severity, f.code, f.period, f.expected, f.actual, f.difference)
+            for f in result.findings] == [
+        ("warning", "funding-short", "2022", Decimal(400), Decimal(250), Decimal(-150))]
+
+
+def test_lines_frame_holds_exact_amounts_and_marks(small_plan):
+    from budget_planner import lines_frame
+
+    plan, _ = load_plan(small_plan)
+    frame = lines_frame(plan)
+    assert list(frame.columns) == ["period", "id", "activity", "amount", "EC", "NATIONAL", "notes"]
+    assert list(frame["amount"]) == [Decimal("400.00"), Decimal("200.00"), Decimal("400.00")]
+    assert sum(frame["amount"]) == Decimal("1000.00")
+    assert frame[["EC", "NATIONAL"]].values.tolist() == [[True, True], [False, True], [True, False]]

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check clean
+.PHONY: run test check bench clean
 
 $(BIN)/budget-planner: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ check: run
 
 test: $(BIN)/budget-planner
 	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/budget-planner
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) output/*.xlsx output/*.html output/*.json output/*.csv

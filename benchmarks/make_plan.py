@@ -25,6 +25,7 @@ def plan_text(lines: int, periods: int = 3, sources: int = 5, seed: int = 1) -> 
            f'total = "{_money(sum(totals))}"', ""]
     for source_id in source_ids:
         out += ["[[sources]]", f'id = "{source_id}"', f'name = "Source {source_id[1:]}"', ""]
+    out += _funding(source_ids, [f"P{2000 + number}" for number in range(periods)], totals, rng)
     for number, period in enumerate(amounts):
         year = 2000 + number
         out += ["[[periods]]", f'id = "P{year}"', f'title = "Period {number + 1}"',
@@ -36,6 +37,20 @@ def plan_text(lines: int, periods: int = 3, sources: int = 5, seed: int = 1) -> 
                     f'activity = "Activity {number}-{line_number}"', f'amount = "{_money(cents)}"',
                     "sources = [" + ", ".join(f'"{s}"' for s in marked) + "]", ""]
     return "\n".join(out)
+
+
+def _funding(source_ids: list[str], period_ids: list[str], totals: list[int],
+             rng: random.Random) -> list[str]:
+    """Caps on every source in every period (together about 70 % of the need) and a maximum
+    share for the first source, so that some lines are left with gaps."""
+    out = []
+    for period_id, total in zip(period_ids, totals):
+        for source_id in source_ids:
+            cents = int(total * 0.7 / len(source_ids) * rng.uniform(0.6, 1.4))
+            out += ["[[funding.caps]]", f'source = "{source_id}"', f'period = "{period_id}"',
+                    f'amount = "{_money(cents)}"', ""]
+    out += ["[[funding.shares]]", f'source = "{source_ids[0]}"', 'max = "60%"', ""]
+    return out
 
 
 def _money(cents: int) -> str:

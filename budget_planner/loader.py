@@ -210,34 +210,24 @@ class _Fields:
 
     def tables(self, key: str) -> list[tuple[str, dict[str, Any]]]:
         """An array of tables as (path, table) pairs; wrong elements are reported and skipped."""
-        value = self.table.get(key, [])
-        if not isinstance(value, list):
-            self.report(key, "wrong-type", f"expected an array of tables ([[{self.at(key)}]]), "
-                                            f"found {type_name(value)}")
-            return []
-        found = []
-        for number, item in enumerate(value):
-            if isinstance(item, dict):
-                found.append((f"{self.at(key)}[{number}]", item))
-            else:
-                self.document.report(f"{self.at(key)}[{number}]", "wrong-type",
-                                     f"expected a table, found {type_name(item)}")
-                self.ok = False
-        return found
+        return self._array(key, dict, "a table", f"an array of tables ([[{self.at(key)}]])")
 
     def strings(self, key: str) -> list[tuple[str, str]]:
         """An array of strings as (path, string) pairs."""
+        return self._array(key, str, "a string", "an array of strings")
+
+    def _array(self, key: str, kind: type, item_name: str, array_name: str) -> list[Any]:
         value = self.table.get(key, [])
         if not isinstance(value, list):
-            self.report(key, "wrong-type", f"expected an array of strings, found {type_name(value)}")
+            self.report(key, "wrong-type", f"expected {array_name}, found {type_name(value)}")
             return []
         found = []
         for number, item in enumerate(value):
-            if isinstance(item, str):
+            if isinstance(item, kind):
                 found.append((f"{self.at(key)}[{number}]", item))
             else:
                 self.document.report(f"{self.at(key)}[{number}]", "wrong-type",
-                                     f"expected a string, found {type_name(item)}")
+                                     f"expected {item_name}, found {type_name(item)}")
                 self.ok = False
         return found
 

@@ -6,6 +6,7 @@ Heavy libraries are imported inside the commands that use them, so `--help` star
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +51,29 @@ def read_plan(path: Path | None) -> Plan:
     plan, problems = load_plan(path or default_plan())
     if plan is None:
         fail_invalid(problems)
+    note_inputs(*plan.files)
     return plan
+
+
+_INPUTS = "budget_planner.inputs"
+
+
+def note_inputs(*paths: Path | str) -> None:
+    """Remember the files this command reads, so that its output never replaces one of them."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta.setdefault(_INPUTS, []).extend(Path(path) for path in paths)
+
+
+def _input_at(output: Path) -> Path | None:
+    context = click.get_current_context(silent=True)
+    for path in [] if context is None else context.meta.get(_INPUTS, []):
+        try:
+            if os.path.samefile(path, output):
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def emit(text: str | bytes, output: Path | None) -> None:
@@ -61,6 +84,10 @@ def emit(text: str | bytes, output: Path | None) -> None:
         else:
             click.echo(text, nl=False)
         return
+    clash = _input_at(output)
+    if clash is not None:
+        fail_invalid([f"{output}: is the input file {clash}; writing the output there would "
+                      "replace it (choose another output file)"])
     try:
         write_atomic(output, text)
     except OutputError as error:
@@ -133,6 +160,7 @@ def is_workbook_path(path: Path | None) -> bool:
 
 def load_any(path: Path) -> tuple[Plan | None, list[Problem]]:
     """A plan file, or a workbook made by `build` (told apart by the .xlsx suffix)."""
+    note_inputs(path)
     if is_workbook_path(path):
         from .workbook_import import load_workbook_plan
 
@@ -144,6 +172,7 @@ def check_workbook(path: Path) -> Any:
     """The Reconciliation of a workbook, with its overwritten totals among the findings."""
     from .workbook_import import reconcile_workbook
 
+    note_inputs(path)
     result, problems = reconcile_workbook(path)
     if result is None:
         fail_invalid(problems)
@@ -155,6 +184,7 @@ def apply_scenarios(plan: Plan, paths: tuple[Path, ...]) -> tuple[Plan, list[Sce
     file, every problem, then exit 2."""
     from .scenario import apply_scenario, load_scenario
 
+    note_inputs(*paths)
     problems: list[Problem] = []
     applied = []
     for path in paths:
@@ -210,8 +240,12 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -
     files = loaded.files
     loaded, _ = apply_scenarios(loaded, scenarios)
     info = BuildInfo(plan_files=files, scenario_files=tuple(str(path) for path in scenarios))
+    allocation = solve(loaded)
+    for conflict in allocation.conflicts:  # the workbook lists them too; do not let them pass
+        click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
+                   err=True)
     try:
-        data = build_workbook(loaded, solve(loaded), info=info)
+        data = build_workbook(loaded, allocation, info=info)
     except WorkbookError as error:  # nothing is written: no traceback
         fail_invalid([str(error)])
     emit(data, output or default_output(loaded, ".xlsx"))
@@ -229,6 +263,7 @@ def import_workbook(workbook: Path, output: Path | None) -> None:
     if not is_workbook_path(workbook):
         fail_invalid([f"{workbook}: expected an Excel workbook (.xlsx) made by "
                       "budget-planner build"])
+    note_inputs(workbook)
     read = read_workbook(workbook)
     if read.plan is None:
         fail_invalid(list(read.problems))
@@ -310,11 +345,162 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
     from .reconcile import reconcile
     from .reports import build_report, render_html, render_markdown
 
-    loaded, applied = apply_scenarios(read_plan(plan), scenarios)
-    result = build_report(loaded, reconcile(loaded), solve(loaded),
-                          [scenario.name for scenario in applied])
+    base = read_plan(plan)
+    loaded, applied = apply_scenarios(base, scenarios)
+    names = [scenario.name for scenario in applied]
+    if applied:  # the comparison's last step is the plan as the scenarios leave it
+        comparison = compare_stacked(base, applied)
+        last = comparison.runs[-1]
+        result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
+    else:
+        result = build_report(loaded, reconcile(loaded), solve(loaded), names)
     text = render_html(result) if fmt == "html" else render_markdown(result)
     emit(text, output or default_output(loaded, ".html" if fmt == "html" else ".md"))
+
+
+# --- what-if runs and parameter sweeps ------------------------------------------------------
+
+def compare_stacked(plan: Plan, applied: list[Scenario], solver: str = "highs") -> Any:
+    """The baseline, then each scenario added in turn; a failing solver exits 2."""
+    from .allocation import AllocationError
+    from .whatif import stacked
+
+    try:
+        return stacked(plan, applied, solver=solver)
+    except AllocationError as error:
+        fail_invalid([str(error)])
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="[PLAN] SCENARIO...")
+@click.option("--scenario", "base_scenarios", multiple=True, type=click.Path(path_type=Path),
+              help="Lay a scenario over the baseline itself (repeatable, applied in order).")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+              help="Linear programming solver; both give the same cents.")
+@format_option("text", "json", "markdown", "html")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file (atomically); a name ending in .xlsx writes the "
+                   "comparison workbook.")
+def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: str, fmt: str,
+           output: Path | None) -> None:
+    """Run the baseline and each scenario (reconcile and allocate) and show them side by side:
+    funded and unfunded per period, allocation per source, binding caps, and each change
+    against the baseline.
+
+    PLAN may be left out (the shipped plan); a first file with a [programme] table is the plan.
+    Exit 0 when every run is solved and reconciles, 1 when a run's rules conflict or its
+    totals do not reconcile, 2 when a file is invalid.
+    """
+    from .allocation import AllocationError
+    from .render import to_json
+    from .scenario import load_scenario
+    from .whatif import looks_like_plan, render_whatif, whatif_json, whatif_text
+    from .whatif import whatif as compare_each
+
+    plan_path = paths[0] if looks_like_plan(paths[0]) else None
+    scenario_paths = paths[1:] if plan_path is not None else paths
+    if not scenario_paths:
+        fail_invalid(["whatif needs at least one scenario file after the plan"])
+    try:
+        base, layers = apply_scenarios(read_plan(plan_path), base_scenarios)
+        note_inputs(*scenario_paths)
+        problems: list[Problem] = []
+        loaded = []
+        for path in scenario_paths:
+            scenario, found = load_scenario(path, base)
+            problems += found
+            if scenario is not None:
+                loaded.append(scenario)
+        if problems:
+            fail_invalid(problems)
+        comparison = compare_each(base, loaded, base=layers, solver=solver)
+    except AllocationError as error:
+        fail_invalid([str(error)])
+    if output is not None and output.suffix.lower() == ".xlsx":
+        from .whatif_workbook import build_comparison_workbook
+        from .workbook import WorkbookError
+
+        try:
+            emit(build_comparison_workbook(comparison), output)
+        except WorkbookError as error:
+            fail_invalid([str(error)])
+    else:
+        views: dict[str, Callable[[Any], str]] = {
+            "text": whatif_text, "json": lambda value: to_json(whatif_json(value)),
+            "markdown": lambda value: render_whatif(value, "markdown"),
+            "html": lambda value: render_whatif(value, "html")}
+        emit(views[fmt](comparison), output)
+    sys.exit(EXIT_FINDINGS if comparison.failed else 0)
+
+
+@cli.command()
+@plan_argument
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PARAM=START:STOP:STEP",
+              help="A rule to vary, one or two times: cap.SOURCE[/PERIOD] (money) or "
+                   "min.SOURCE[/PERIOD[/LINE]], max.SOURCE[/PERIOD[/LINE]] (percent), "
+                   "e.g. cap.EC/2014-2020=0:26_400_000:100_000 or min.NATIONAL=0%:50%:5%.")
+@scenario_option
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+              help="Linear programming solver; both give the same cents.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes. Default: one per core.")
+@format_option("text", "json")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="CSV of every point (atomically). Default: output/<plan-name>-sweep.csv.")
+@click.option("--chart", type=click.Path(path_type=Path), default=None,
+              help="Chart to write, .svg or .png. Default: output/<plan-name>-sweep.svg.")
+def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...], solver: str,
+          jobs: int | None, fmt: str, output: Path | None, chart: Path | None) -> None:
+    """Solve the allocation at every point of a grid of one or two rule values and report the
+    break-even points: the smallest value at which each period's gap reaches zero.
+
+    Writes a CSV of every point and a chart (a line chart for one parameter, a heatmap for
+    two); prints the break-even points. Exit 0, or 2 when an input is invalid.
+    """
+    import time
+
+    from .allocation import AllocationError
+    from .render import to_json
+    from .sweep import parse_vary, run_sweep, sweep_csv, sweep_json, sweep_text, workers
+    from .sweep_chart import sweep_chart
+
+    loaded, _ = apply_scenarios(read_plan(plan), scenarios)
+    problems: list[Problem] = []
+    axes = []
+    for text in varies:
+        axis, found = parse_vary(text, loaded)
+        problems += found
+        if axis is not None:
+            axes.append(axis)
+    if len(varies) > 2:
+        problems.append(Problem("--vary", "", "vary-too-many", "vary one or two parameters"))
+    names = [axis.parameter.name for axis in axes]
+    if len(set(names)) != len(names):
+        problems.append(Problem("--vary", names[0], "vary-twice", "the same parameter twice"))
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        problems.append(Problem("--chart", str(chart), "chart-format",
+                                "write the chart as .svg or .png"))
+    if problems:
+        fail_invalid(problems)
+    count = 1
+    for axis in axes:
+        count *= len(axis.values)
+    processes = workers(count, jobs)
+    started = time.perf_counter()
+    try:
+        with click.progressbar(length=count, label=f"Solving {count:,} points",
+                               file=sys.stderr) as bar:
+            result = run_sweep(loaded, axes, solver=solver, jobs=jobs, progress=bar.update)
+    except AllocationError as error:
+        fail_invalid([str(error)])
+    click.echo(f"solved {count:,} points in {time.perf_counter() - started:.1f} s "
+               f"({processes} process{'es' if processes > 1 else ''})", err=True)
+    chart = chart or default_output(loaded, "-sweep.svg")
+    emit(sweep_csv(result), output or default_output(loaded, "-sweep.csv"))
+    emit(sweep_chart(result, "png" if chart.suffix.lower() == ".png" else "svg"), chart)
+    views = {"text": sweep_text, "json": lambda value: to_json(sweep_json(value))}
+    emit(views[fmt](result), None)
 
 
 def main() -> None:

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import AllocationResult, Plan
 from .money import ZERO, display
 from .reconcile import Reconciliation
 from .tables import mark
+
+if TYPE_CHECKING:
+    from .whatif import Comparison
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -41,10 +44,12 @@ class Report:
     sources: tuple[SourceColumn, ...]
     #: Unfunded money per period.
     gaps_by_period: tuple[Decimal, ...]
+    #: With scenarios: the baseline, then each scenario added in turn (`whatif.stacked`).
+    comparison: Comparison | None = None
 
 
 def build_report(plan: Plan, reconciliation: Reconciliation, allocation: AllocationResult,
-                 scenarios: Sequence[str] = ()) -> Report:
+                 scenarios: Sequence[str] = (), comparison: Comparison | None = None) -> Report:
     periods = [period.id for period in plan.periods]
     sums: dict[tuple[str, str], Decimal] = {}
     for item in allocation.allocations:
@@ -56,7 +61,7 @@ def build_report(plan: Plan, reconciliation: Reconciliation, allocation: Allocat
                                  tuple(sums.get((source.id, period_id), ZERO) for period_id in periods))
                     for source in plan.sources)
     return Report(plan, reconciliation, allocation, tuple(scenarios), sources,
-                  tuple(gaps[period_id] for period_id in periods))
+                  tuple(gaps[period_id] for period_id in periods), comparison)
 
 
 def funding_chart(report: Report) -> str:
@@ -79,15 +84,31 @@ def _environment(autoescape: bool) -> Any:
     environment.filters["money"] = lambda amount, blank="": display(amount, blank)
     environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     environment.globals["mark"] = mark
+    from .whatif import cap_text, run_title, signed, status_text
+
+    environment.filters["signed"] = signed
+    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
     return environment
+
+
+def template_environment(autoescape: bool) -> Any:
+    """The templates' jinja2 environment, shared by the report and the what-if views."""
+    return _environment(autoescape)
 
 
 def render_html(report: Report) -> str:
     from markupsafe import Markup
 
     template = _environment(autoescape=True).get_template("report.html.j2")
-    return template.render(report=report, chart=Markup(funding_chart(report)))
+    comparison_chart = None
+    if report.comparison is not None:
+        from .whatif import comparison_chart as draw
+
+        comparison_chart = Markup(draw(report.comparison))
+    return template.render(report=report, chart=Markup(funding_chart(report)),
+                           comparison=report.comparison, comparison_chart=comparison_chart)
 
 
 def render_markdown(report: Report) -> str:
-    return _environment(autoescape=False).get_template("report.md.j2").render(report=report)
+    return _environment(autoescape=False).get_template("report.md.j2").render(
+        report=report, comparison=report.comparison)

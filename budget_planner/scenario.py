@@ -1,23 +1,79 @@
-"""Scenarios: named sets of funding rules laid over a plan (`allocate --scenario FILE`).
+"""Scenarios: named changes laid over a plan without copying it (`--scenario FILE`).
 
 A scenario file is TOML with a `name`, an optional `description`, an `illustrative` flag for
-figures made up for demonstration, and a `funding` table in the plan's format. Its rules are
-added to the plan's; a rule for the same source and scope replaces the plan's (see
-`Funding.merged`). Applying a scenario returns a new plan; the plan file is never changed.
+figures made up for demonstration, and any of: a `funding` table in the plan's format (its
+rules replace the plan's for the same source and scope, see `Funding.merged`), `[[lines.*]]`
+edits (change, add or remove lines) and `[[scale]]` entries (a source's money or a period's
+budget by a signed percent). See docs/scenarios.md.
+
+A scenario is read for one plan: every id it names is checked against that plan (after the
+scenario's own line edits), and a source scale is resolved there to the amount it scales.
+Applying a scenario returns a new plan; the plan file is never changed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any, Literal
 
-from .funding import Funding, Known, parse_funding
-from .loader import read_document, suggest
-from .model import Plan, Problem
-from .money import type_name
+from .funding import Cap, Funding, Known, parse_funding, percent_text
+from .loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document, suggest
+from .model import Line, Period, Plan, Problem
+from .money import CENT, ZERO, display, money_text, type_name
 
-SCENARIO_KEYS = ("name", "description", "illustrative", "funding")
+SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale")
+LINES_KEYS = ("remove", "change", "add")
+REMOVE_KEYS = ("period", "line")
+CHANGE_KEYS = ("period", "line", "activity", "amount", "sources", "source_notes", "notes")
+ADD_KEYS = ("period", *LINE_KEYS)
+SCALE_KEYS = ("source", "period", "by")
+
+#: A signed percent: "-20%", "+12.5%". The sign is required: "20%" could mean "to" or "by".
+_CHANGE = re.compile(r"\s*([+-])\s*(\d{1,4}(?:\.\d{1,2})?)\s*%\s*")
+HUNDRED = Decimal(100)
+LARGEST_RISE = Decimal(10)  # +1000 %
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """One line removed, changed or added; `line` is the line after the edit (None: removed)."""
+
+    action: Literal["remove", "change", "add"]
+    period: str
+    id: str
+    line: Line | None
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A period's budget (lines and stated total) or a source's money, by a signed share.
+
+    For a source, `base` is the amount scaled, resolved when the scenario is read: the cap of
+    that source and scope if one is set (by the scenario or the plan), else what the source is
+    allocated there in the plan the scenario is read for (`base_kind` says which).
+    """
+
+    change: Decimal
+    period: str | None = None
+    source: str | None = None
+    base: Decimal | None = None
+    base_kind: Literal["", "cap", "allocation"] = ""
+    origin: str = field(default="", compare=False)
+
+    @property
+    def factor(self) -> Decimal:
+        return 1 + self.change
+
+    @property
+    def cap(self) -> Decimal:
+        """The cap a source scale sets: the base times the factor, rounded down to the cent."""
+        assert self.base is not None
+        return (self.base * self.factor).quantize(CENT, rounding=ROUND_FLOOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +83,50 @@ class Scenario:
     description: str = ""
     illustrative: bool = False
     funding: Funding = field(default_factory=Funding)
+    lines: tuple[LineEdit, ...] = ()
+    scales: tuple[Scale, ...] = ()
+
+    def changes(self) -> tuple[str, ...]:
+        """What the scenario changes, one sentence each, in the order it applies them."""
+        found = [_edit_text(edit) for edit in self.lines]
+        found += [_scale_text(scale) for scale in self.scales if scale.source is None]
+        found += [rule.describe() for rule in (*self.funding.caps, *self.funding.shares,
+                                               *self.funding.pledges)]
+        if self.funding.preference is not None:
+            found.append(_preference_text(self.funding))
+        found += [_scale_text(scale) for scale in self.scales if scale.source is not None]
+        return tuple(found)
+
+
+def _edit_text(edit: LineEdit) -> str:
+    where = f"{edit.period}/{edit.id}"
+    if edit.line is None:
+        return f"removes line {where}"
+    sources = ", ".join(edit.line.sources) or "no source"
+    return (f"{'adds' if edit.action == 'add' else 'changes'} line {where}: "
+            f"{display(edit.line.amount, blank='no amount')}, {sources}")
+
+
+def _scale_text(scale: Scale) -> str:
+    change = f"{'+' if scale.change >= 0 else ''}{percent_text(scale.change)}"
+    if scale.source is None:
+        return f"scales the budget of {scale.period} by {change} (lines and stated total)"
+    where = f"in {scale.period}" if scale.period else "for the whole programme"
+    base = "cap" if scale.base_kind == "cap" else "allocation"
+    return (f"scales {scale.source} {where} by {change}: {base} {display(scale.base)} "
+            f"-> cap {display(scale.cap)}")
+
+
+def _preference_text(funding: Funding) -> str:
+    preference = funding.preference
+    assert preference is not None
+    if preference.kind == "priority":
+        return "prefers " + ", then ".join(preference.priority)
+    if preference.kind == "cost":
+        return "costs per euro: " + ", ".join(f"{source} {cost}"
+                                              for source, cost in preference.cost)
+    return "aims at the mix " + ", ".join(f"{source} {percent_text(share)}"
+                                         for source, share in preference.target_mix)
 
 
 def known_ids(plan: Plan) -> Known:
@@ -35,6 +135,27 @@ def known_ids(plan: Plan) -> Known:
                  lines={period.id: tuple(line.id for line in period.lines)
                         for period in plan.periods})
 
+
+def parse_change(value: object) -> Decimal:
+    """A signed percent such as "-20%" or "+5%" as a fraction (-0.2, 0.05); raises ValueError."""
+    if isinstance(value, str):
+        found = _CHANGE.fullmatch(value)
+        if found:
+            change = Decimal(found.group(2)) / HUNDRED * (-1 if found.group(1) == "-" else 1)
+            if change < -1:
+                raise ValueError(f"{value!r} is a cut of more than 100%")
+            if change > LARGEST_RISE:
+                raise ValueError(f"{value!r} is a rise of more than 1000%")
+            return change
+        if re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+            raise ValueError(f"{value!r} has no sign; write \"-{value.strip()}\" for a cut or "
+                             f"\"+{value.strip()}\" for a rise")
+        raise ValueError(f"{value!r} is not a change; write a signed percent such as \"-20%\" "
+                         "or \"+12.5%\" (at most two decimals)")
+    raise ValueError(f'expected a signed percent string such as "-20%", found {type_name(value)}')
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
     """Read a scenario for `plan`: the scenario and no problems, or None and every problem."""
@@ -60,14 +181,342 @@ def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[P
     if not isinstance(illustrative, bool):
         document.report("illustrative", "wrong-type",
                         f"expected true or false, found {type_name(illustrative)}")
+    edits = _LineEdits(document, plan).read(data.get("lines"))
+    edited = _apply_lines(plan, edits)
+    scales = _read_scales(document, data.get("scale"), plan)
     funding = parse_funding(data.get("funding"), document.report, path="funding",
-                            known=known_ids(plan), file=Path(document.file).name)
+                            known=known_ids(edited), file=Path(document.file).name)
     if problems:
         return None, problems
-    return Scenario(str(name), document.file, str(description), bool(illustrative), funding), []
+    scales = _resolve_sources(document, plan, edited.funding.merged(funding), scales)
+    if problems:
+        return None, problems
+    return Scenario(str(name), document.file, str(description), bool(illustrative), funding,
+                    tuple(edits), tuple(scales)), []
+
+
+def _tables(document: Document, raw: dict[str, Any], key: str,
+            path: str) -> list[tuple[str, dict[str, Any]]]:
+    fields = _Fields(document, {key: raw.get(key, [])}, path, (key,), "")
+    return fields.tables(key)
+
+
+class _LineEdits:
+    """Reads `[[lines.remove]]`, `[[lines.change]]` and `[[lines.add]]`, in that order of
+    effect, checking every id against the plan as the earlier edits leave it."""
+
+    def __init__(self, document: Document, plan: Plan):
+        self.document, self.plan = document, plan
+        self.lines = {period.id: {line.id: line for line in period.lines}
+                      for period in plan.periods}
+        self.removed: dict[tuple[str, str], str] = {}
+        self.edits: list[LineEdit] = []
+
+    def read(self, raw: Any) -> list[LineEdit]:
+        if raw is None:
+            return []
+        if not isinstance(raw, dict):
+            self.document.report("lines", "wrong-type",
+                                 f"expected a table of edits ([[lines.change]], [[lines.add]], "
+                                 f"[[lines.remove]]), found {type_name(raw)}")
+            return []
+        _Fields(self.document, raw, "lines", LINES_KEYS, "the line edits")
+        for path, table in _tables(self.document, raw, "remove", "lines"):
+            self.remove(path, table)
+        for path, table in _tables(self.document, raw, "change", "lines"):
+            self.change(path, table)
+        for path, table in _tables(self.document, raw, "add", "lines"):
+            self.add(path, table)
+        return self.edits
+
+    def locate(self, fields: _Fields, table: dict[str, Any]) -> tuple[str, str] | None:
+        """The (period, line) an edit names; the period may be left out when the line id is
+        in one period only."""
+        period = fields.text("period")
+        line = fields.text("line", required=True)
+        periods = tuple(self.lines)
+        if period is not None and period not in self.lines:
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, periods)} "
+                          f"(periods: {', '.join(periods)})")
+            return None
+        if line is None:
+            return None
+        if period is None:
+            having = [period_id for period_id in periods if line in self.lines[period_id]
+                      or (period_id, line) in self.removed]
+            if len(having) > 1:
+                fields.report("period", "ambiguous-line",
+                              f"line {line!r} is in periods {', '.join(having)}; say which with "
+                              "'period'")
+                return None
+            if not having:
+                every = sorted({line_id for lines in self.lines.values() for line_id in lines})
+                fields.report("line", "unknown-line", f"no line {line!r} in any period"
+                                                      f"{suggest(line, every)}")
+                return None
+            period = having[0]
+        if (period, line) in self.removed:
+            fields.report("line", "removed-line", f"line {period}/{line} is removed at "
+                                                  f"{self.removed[period, line]}")
+            return None
+        if line not in self.lines[period]:
+            fields.report("line", "unknown-line", f"no line {line!r} in period {period!r}"
+                                                  f"{suggest(line, tuple(self.lines[period]))}")
+            return None
+        return period, line
+
+    def remove(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, REMOVE_KEYS, "a line removal")
+        found = self.locate(fields, table)
+        if found is None or not fields.ok:
+            return
+        period, line = found
+        del self.lines[period][line]
+        self.removed[period, line] = path
+        self.edits.append(LineEdit("remove", period, line, None, f"{self.document.file}: {path}"))
+
+    def change(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, CHANGE_KEYS, "a line change")
+        found = self.locate(fields, table)
+        if found is None:
+            # Still check the new values, so that one run reports every mistake.
+            self._line(path, {"id": "x", "activity": "x", **{
+                key: value for key, value in table.items() if key in CHANGE_KEYS[2:]}})
+            return
+        if not fields.ok:
+            return
+        period, line_id = found
+        old = self.lines[period][line_id]
+        merged: dict[str, Any] = {"id": old.id, "activity": old.activity, "notes": old.notes,
+                                  "sources": list(old.sources)}
+        if old.amount is not None:
+            merged["amount"] = money_text(old.amount)
+        notes = dict(old.source_notes)
+        if "sources" in table and isinstance(table["sources"], list):
+            notes = {source: note for source, note in notes.items() if source in table["sources"]}
+        if notes:
+            merged["source_notes"] = notes
+        merged.update({key: value for key, value in table.items() if key not in REMOVE_KEYS})
+        line = self._line(path, merged)
+        if line is not None:
+            self.lines[period][line_id] = line
+            self.edits.append(LineEdit("change", period, line_id, line,
+                                       f"{self.document.file}: {path}"))
+
+    def add(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, ADD_KEYS, "an added line")
+        period = fields.text("period", required=True)
+        if period is not None and period not in self.lines:
+            periods = tuple(self.lines)
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, periods)} "
+                          f"(periods: {', '.join(periods)})")
+        line = self._line(path, {key: value for key, value in table.items()
+                                 if key in LINE_KEYS})
+        if line is None or not fields.ok or period is None:
+            return
+        if line.id in self.lines[period]:
+            fields.report("id", "duplicate-id",
+                          f"line {line.id!r} is already in period {period!r}; change it with "
+                          "[[lines.change]] or remove it first")
+            return
+        self.lines[period][line.id] = line
+        self.edits.append(LineEdit("add", period, line.id, line, f"{self.document.file}: {path}"))
+
+    def _line(self, path: str, table: dict[str, Any]) -> Line | None:
+        # The plan's own line rules and messages, so a line reads the same in both files.
+        return _PlanBuilder([self.document])._line(self.document, path, table, self.plan.source_ids)
+
+
+def _read_scales(document: Document, raw: Any, plan: Plan) -> list[Scale]:
+    if raw is None:
+        return []
+    scales: list[Scale] = []
+    seen: dict[tuple[str | None, str | None], str] = {}
+    known = known_ids(plan)
+    for path, table in _tables(document, {"scale": raw}, "scale", ""):
+        fields = _Fields(document, table, path, SCALE_KEYS, "a scale")
+        source = fields.text("source")
+        period = fields.text("period")
+        if source is not None and source not in known.sources:
+            fields.report("source", "unknown-source",
+                          f"unknown funding source {source!r}{suggest(source, known.sources)} "
+                          f"(sources: {', '.join(known.sources)})")
+        if period is not None and period not in known.periods:
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, known.periods)} "
+                          f"(periods: {', '.join(known.periods)})")
+        if source is None and period is None and "source" not in table and "period" not in table:
+            fields.report("source", "missing-field",
+                          "a scale needs a 'source' (its money), a 'period' (its budget) or both")
+        change = None
+        if "by" not in table:
+            fields.report("by", "missing-field", "required field 'by' is missing (\"-20%\")")
+        else:
+            try:
+                change = parse_change(table["by"])
+            except ValueError as error:
+                fields.report("by", "change-invalid", str(error))
+        key = (source, period)
+        if fields.ok and key in seen:
+            fields.report("source" if source else "period", "duplicate-rule",
+                          f"this {'source and period' if source else 'period'} is already scaled "
+                          f"at {seen[key]}")
+        if fields.ok and change is not None:
+            seen[key] = path
+            scales.append(Scale(change, period, source,
+                                origin=f"{Path(document.file).name}: {path}"))
+    # Budgets first, then money: the order they apply in.
+    return [scale for scale in scales if scale.source is None] + \
+        [scale for scale in scales if scale.source is not None]
+
+
+def _resolve_sources(document: Document, plan: Plan, funding: Funding,
+                     scales: list[Scale]) -> list[Scale]:
+    """Give each source scale the amount it scales: its cap, else its allocation in `plan`."""
+    allocated: dict[tuple[str, str | None], Decimal] | None = None
+    resolved = []
+    for scale in scales:
+        if scale.source is None:
+            resolved.append(scale)
+            continue
+        cap = funding.cap(scale.source, scale.period)
+        if cap is not None:
+            resolved.append(dataclasses.replace(scale, base=cap.amount, base_kind="cap"))
+            continue
+        if allocated is None:
+            allocated = _allocated(plan)
+        if allocated is None:
+            path = scale.origin.split(": ", 1)[-1]
+            document.report(f"{path}.source", "nothing-to-scale",
+                            f"{scale.source} has no cap "
+                            f"{'in ' + scale.period if scale.period else 'for the programme'} "
+                            "and the plan's funding rules conflict, so it has no allocation to "
+                            "scale either; set a cap with [[funding.caps]]")
+            continue
+        base = allocated.get((scale.source, scale.period), ZERO)
+        resolved.append(dataclasses.replace(scale, base=base, base_kind="allocation"))
+    return resolved
+
+
+def _allocated(plan: Plan) -> dict[tuple[str, str | None], Decimal] | None:
+    """What each source is allocated per period and over the programme; None on conflicts."""
+    from .allocation import allocate
+
+    result = allocate(plan)
+    if result.status != "optimal":
+        return None
+    return {(use.source, use.period): use.allocated for use in result.sources}
+
+
+# --- applying --------------------------------------------------------------------------------
+
+def _apply_lines(plan: Plan, edits: list[LineEdit] | tuple[LineEdit, ...]) -> Plan:
+    """The plan with its lines edited; each stated period total (and the programme total)
+    moves by as much as its lines do, so an edit never breaks a reconciliation by itself."""
+    if not edits:
+        return plan
+    by_period: dict[str, list[LineEdit]] = {}
+    for edit in edits:
+        by_period.setdefault(edit.period, []).append(edit)
+    periods = []
+    for period in plan.periods:
+        lines = list(period.lines)
+        for edit in by_period.get(period.id, []):
+            index = next((number for number, line in enumerate(lines) if line.id == edit.id), None)
+            if edit.action == "remove" and index is not None:
+                del lines[index]
+            elif edit.action == "change" and index is not None and edit.line is not None:
+                lines[index] = edit.line
+            elif edit.action == "add" and edit.line is not None:
+                lines.append(edit.line)
+        periods.append(_with_lines(period, tuple(lines)))
+    funding = _without_rules_of_removed(plan.funding, edits)
+    return _with_periods(dataclasses.replace(plan, funding=funding), tuple(periods))
+
+
+def _with_lines(period: Period, lines: tuple[Line, ...]) -> Period:
+    moved = sum((line.amount for line in lines if line.amount is not None), ZERO) - \
+        period.computed_total
+    return dataclasses.replace(period, lines=lines, total=period.total + moved)
+
+
+def _with_periods(plan: Plan, periods: tuple[Period, ...]) -> Plan:
+    moved = sum((new.total - old.total for new, old in zip(periods, plan.periods)), ZERO)
+    programme = dataclasses.replace(plan.programme, total=plan.programme.total + moved)
+    return dataclasses.replace(plan, periods=periods, programme=programme)
+
+
+def _without_rules_of_removed(funding: Funding,
+                              edits: tuple[LineEdit, ...] | list[LineEdit]) -> Funding:
+    """Pledges to a removed line, and share rules for that one line, go with it."""
+    removed = {(edit.period, edit.id) for edit in edits if edit.action == "remove"}
+    added = {(edit.period, edit.id) for edit in edits if edit.action == "add"}
+    gone = removed - added
+    if not gone:
+        return funding
+    return dataclasses.replace(
+        funding,
+        pledges=tuple(pledge for pledge in funding.pledges
+                      if (pledge.period, pledge.line) not in gone),
+        shares=tuple(rule for rule in funding.shares
+                     if rule.period is None or rule.line is None
+                     or (rule.period, rule.line) not in gone))
+
+
+def scale_period(period: Period, change: Decimal) -> Period:
+    """A period's stated total and lines times (1 + change), to the cent (half up).
+
+    The lines are scaled together: their new sum is their old sum scaled, split in proportion
+    to their amounts by largest remainders (ties to the earlier line), so a period that added
+    up still does.
+    """
+    factor = 1 + change
+    total = (period.total * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+    amounts = [line.amount for line in period.lines if line.amount is not None]
+    old = sum(amounts, ZERO)
+    new_sum = int((old * factor * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    cents = [int(amount * 100) for amount in amounts]
+    parts = _largest_remainder(new_sum, cents)
+    scaled = iter(parts)
+    lines = tuple(line if line.amount is None else
+                  dataclasses.replace(line, amount=(Decimal(next(scaled)) / 100).quantize(CENT))
+                  for line in period.lines)
+    return dataclasses.replace(period, total=total, lines=lines)
+
+
+def _largest_remainder(total: int, weights: list[int]) -> list[int]:
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        return [0] * len(weights)
+    parts = [total * weight // weight_sum for weight in weights]
+    remainders = sorted(range(len(weights)),
+                        key=lambda number: (-(total * weights[number] % weight_sum), number))
+    for number in remainders[: total - sum(parts)]:
+        parts[number] += 1
+    return parts
 
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
-    """The plan with the scenario's funding rules laid over its own."""
-    return dataclasses.replace(plan, funding=plan.funding.merged(scenario.funding),
-                               files=(*plan.files, scenario.file))
+    """The plan with the scenario laid over it: line edits, period scales, funding rules, then
+    source scales (as caps)."""
+    changed = _apply_lines(plan, scenario.lines)
+    period_scales = {scale.period: scale for scale in scenario.scales if scale.source is None}
+    if period_scales:
+        changed = _with_periods(changed, tuple(
+            scale_period(period, period_scales[period.id].change) if period.id in period_scales
+            else period for period in changed.periods))
+    funding = changed.funding.merged(scenario.funding)
+    caps = tuple(Cap(scale.source, scale.cap, scale.period, scale.origin)
+                 for scale in scenario.scales if scale.source is not None)
+    if caps:
+        funding = funding.merged(Funding(caps=caps))
+    return dataclasses.replace(changed, funding=funding, files=(*plan.files, scenario.file))
+
+
+def apply_scenarios(plan: Plan, scenarios: list[Scenario] | tuple[Scenario, ...]) -> Plan:
+    """The plan with each scenario laid over it in turn."""
+    for scenario in scenarios:
+        plan = apply_scenario(plan, scenario)
+    return plan

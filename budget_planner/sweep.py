@@ -1,0 +1,619 @@
+"""Parameter sweeps: solve the allocation at every point of a grid of cap or share values.
+
+`budget-planner sweep --vary cap.EC/2014-2020=0:26_400_000:100_000` answers "how much EC money
+closes the gap?": the unfunded amount per period at every value, and the break-even point, the
+smallest value at which a period's gap reaches zero.
+
+Thousands of points stay fast because only what a point changes is solved again:
+
+- the plan is read and checked once; a point only sets one or two funding rules;
+- when only caps vary, the lines, their bounds and their groups are built once (caps do not
+  enter them); shares change bounds, so those points rebuild the groups, which is cheap;
+- the linear programme falls apart into components, groups of lines tied by caps; a
+  component is solved once per distinct set of data and remembered, so a point re-solves only
+  the components the varied rule touches, and those together;
+- with HiGHS, the stages run on one highspy model (`staged_highs`) instead of a pulp model
+  rebuilt for every stage;
+- points are shared among worker processes (one per core), and the results are put back in
+  grid order, so the output does not depend on which worker was faster.
+
+Each point gives the same cents as `allocate` on the plan with that value (tested): components
+share no constraint, and the staged optimum of each is unique.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any, Literal
+
+from .funding import Cap, Funding, ShareRule, parse_share, percent_text
+from .loader import suggest
+from .model import Plan, Problem
+from .money import CENT, MoneyError, display, from_cents, money_text, parse_money
+
+KINDS = ("cap", "min", "max")
+MAX_POINTS = 100_000
+#: Below this many points a pool costs more than it saves.
+PARALLEL_FROM = 64
+#: The finest step a break-even is refined to: a cent, or a hundredth of a percent.
+UNITS = {"cap": CENT, "min": Decimal("0.0001"), "max": Decimal("0.0001")}
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A funding rule's value to vary: a cap, or a share rule's minimum or maximum."""
+
+    kind: Literal["cap", "min", "max"]
+    source: str
+    period: str | None = None
+    line: str | None = None
+
+    @property
+    def name(self) -> str:
+        """As written on the command line: `cap.EC/2014-2020`, `min.NATIONAL/*/management`."""
+        scope = "/".join([self.period or "*", self.line] if self.line else
+                         [self.period] if self.period else [])
+        return f"{self.kind}.{self.source}" + (f"/{scope}" if scope else "")
+
+    @property
+    def money(self) -> bool:
+        return self.kind == "cap"
+
+    def describe(self) -> str:
+        if self.kind == "cap":
+            where = f"in {self.period}" if self.period else "for the whole programme"
+            return f"{self.source} cap {where}"
+        bound = "minimum" if self.kind == "min" else "maximum"
+        if self.line:
+            scope = f"of line {self.period}/{self.line}" if self.period else \
+                f"of line {self.line} (every period)"
+        else:
+            scope = f"of each line in {self.period}" if self.period else "of each line"
+        return f"{self.source} {bound} share {scope}"
+
+    def text(self, value: Decimal) -> str:
+        return display(value) if self.money else percent_text(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    parameter: Parameter
+    values: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One solved point, in cents: unfunded per period, allocated per source and period (in
+    source order, periods inside). Empty when the rules conflict there."""
+
+    values: tuple[Decimal, ...]
+    status: Literal["optimal", "infeasible"]
+    unfunded: tuple[int, ...] = ()
+    allocated: tuple[int, ...] = ()
+    conflict: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BreakEven:
+    """Where a period's gap (period None: the programme's) first reaches zero along the first
+    parameter (for each value of the second one, in a two-parameter sweep).
+
+    `value` is the smallest swept value with no gap (None: never); `exact`, in one-parameter
+    sweeps, that value refined to the cent (or 0.01 %) between it and the swept value before;
+    `least` the smallest gap seen and `least_at` the first value where it is reached (refined
+    the same way in one-parameter sweeps).
+    """
+
+    period: str | None
+    other: Decimal | None
+    value: Decimal | None
+    exact: Decimal | None
+    least: Decimal | None
+    least_at: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    plan: Plan
+    axes: tuple[Axis, ...]
+    points: tuple[Point, ...]
+    break_evens: tuple[BreakEven, ...] = field(default=())
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return tuple(period.id for period in self.plan.periods)
+
+    def gap(self, point: Point, period: str | None) -> int | None:
+        """A point's gap in cents in a period (None: the programme), None if infeasible."""
+        if point.status != "optimal":
+            return None
+        if period is None:
+            return sum(point.unfunded)
+        return point.unfunded[self.periods.index(period)]
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+def parse_vary(text: str, plan: Plan) -> tuple[Axis | None, list[Problem]]:
+    """`PARAM=START:STOP:STEP` as an axis, or None and every problem."""
+    problems: list[Problem] = []
+
+    def report(code: str, message: str) -> None:
+        problems.append(Problem("--vary", text, code, message))
+
+    name, sep, span = text.partition("=")
+    if not sep:
+        report("vary-invalid", "write PARAM=START:STOP:STEP, such as "
+                               "cap.EC/2014-2020=0:26_400_000:100_000")
+        return None, problems
+    parameter = _parameter(name.strip(), plan, report)
+    parts = span.split(":")
+    if len(parts) != 3:
+        report("vary-invalid", f"{span!r} is not START:STOP:STEP")
+        return None, problems
+    if parameter is None:
+        return None, problems
+    values = []
+    for part, what in zip(parts, ("START", "STOP", "STEP")):
+        try:
+            part = part.strip()
+            values.append(parse_money(part) if parameter.money else parse_share(part))
+        except MoneyError as error:
+            report(error.code, f"{what}: {error.message}")
+    if problems:
+        return None, problems
+    start, stop, step = values
+    if step <= 0:
+        report("vary-invalid", "STEP must be more than zero")
+    elif stop < start:
+        report("vary-invalid", "STOP is below START")
+    elif (stop - start) / step >= MAX_POINTS:
+        report("vary-too-many", f"more than {MAX_POINTS:,} values; take a larger STEP")
+    if problems:
+        return None, problems
+    count = int((stop - start) / step) + 1
+    return Axis(parameter, tuple(start + number * step for number in range(count))), []
+
+
+def _parameter(name: str, plan: Plan, report: Callable[[str, str], None]) -> Parameter | None:
+    kind, dot, rest = name.partition(".")
+    if not dot or kind not in KINDS:
+        report("vary-invalid", f"{name!r} is not a parameter; write cap.SOURCE[/PERIOD], "
+                               "min.SOURCE[/PERIOD[/LINE]] or max.SOURCE[/PERIOD[/LINE]]"
+                               f"{suggest(kind, KINDS)}")
+        return None
+    source, *scope = rest.split("/")
+    if len(scope) > (1 if kind == "cap" else 2):
+        most = "a cap has a period at most" if kind == "cap" else \
+            "a share rule has a period and a line at most"
+        report("vary-invalid", f"{name!r}: {most}")
+        return None
+    ok = True
+    if source not in plan.source_ids:
+        report("unknown-source", f"unknown funding source {source!r}"
+                                 f"{suggest(source, plan.source_ids)} "
+                                 f"(sources: {', '.join(plan.source_ids)})")
+        ok = False
+    periods = tuple(period.id for period in plan.periods)
+    period = scope[0] if scope and scope[0] != "*" else None
+    if period is not None and period not in periods:
+        report("unknown-period", f"unknown period {period!r}{suggest(period, periods)} "
+                                 f"(periods: {', '.join(periods)})")
+        ok = False
+    line = scope[1] if len(scope) == 2 else None
+    if line is not None and ok:
+        lines = [each.id for candidate in plan.periods if period in (None, candidate.id)
+                 for each in candidate.lines]
+        if line not in lines:
+            where = f"period {period!r}" if period else "any period"
+            report("unknown-line", f"no line {line!r} in {where}{suggest(line, lines)}")
+            ok = False
+    return Parameter(kind, source, period, line) if ok else None  # type: ignore[arg-type]
+
+
+def with_values(plan: Plan, axes: Sequence[Axis], values: Sequence[Decimal]) -> Plan:
+    """The plan with each axis's rule set to its value (replacing a rule with the same scope;
+    a share rule keeps its other bound)."""
+    import dataclasses
+
+    caps: list[Cap] = []
+    shares: list[ShareRule] = []
+    for axis, value in zip(axes, values):
+        parameter = axis.parameter
+        origin = f"--vary {parameter.name}"
+        if parameter.kind == "cap":
+            caps.append(Cap(parameter.source, value, parameter.period, origin))
+            continue
+        key = (parameter.source, parameter.period, parameter.line)
+        rule = next((rule for rule in (*shares, *plan.funding.shares) if rule.key == key),
+                    ShareRule(parameter.source, period=parameter.period, line=parameter.line))
+        rule = dataclasses.replace(rule, origin=origin, **{parameter.kind: value})
+        shares = [each for each in shares if each.key != key] + [rule]
+    funding = plan.funding.merged(Funding(tuple(caps), tuple(shares)))
+    return dataclasses.replace(plan, funding=funding)
+
+
+# --- solving points --------------------------------------------------------------------------
+
+class PointSolver:
+    """Solves points of one sweep, keeping what does not change between them."""
+
+    def __init__(self, plan: Plan, axes: Sequence[Axis], solver: str = "highs"):
+        from . import allocation
+
+        self.allocation = allocation
+        self.plan, self.axes, self.solver = plan, tuple(axes), solver
+        self.periods = tuple(period.id for period in plan.periods)
+        self.sources = plan.source_ids
+        preference = plan.funding.preference
+        self.target_mix = dict(preference.target_mix) if preference and \
+            preference.kind == "target_mix" else {}
+        self.solved: dict[Any, list[dict[str, int]]] = {}
+        self.fixed: tuple[Any, ...] | None = None
+        if all(axis.parameter.kind == "cap" for axis in self.axes):
+            # Caps enter neither the lines' bounds nor the groups: build them once.
+            first = [axis.values[0] for axis in self.axes]
+            self.fixed = self._groups(with_values(plan, self.axes, first))
+
+    def _groups(self, plan: Plan) -> tuple[Any, ...]:
+        alloc = self.allocation
+        conflicts: list[str] = []
+        items = alloc._build_items(plan, alloc._Rules(plan), conflicts, [])
+        groups = alloc._build_groups(items, self.target_mix)
+        needed: dict[tuple[str, str | None], int] = {}
+        for cap in plan.funding.caps:
+            needed[cap.key] = sum(cell.lo for item in items if cap.period in (None, item.period)
+                                  for cell in item.cells if cell.source == cap.source)
+        return items, groups, conflicts, needed
+
+    def solve(self, values: Sequence[Decimal]) -> Point:
+        alloc = self.allocation
+        values = tuple(values)
+        plan = with_values(self.plan, self.axes, values)
+        caps = {cap.key: alloc.to_cents(cap.amount) for cap in plan.funding.caps}
+        if self.fixed is not None:
+            items, groups, conflicts, needed = self.fixed
+            if conflicts or any(needed.get(key, 0) > amount for key, amount in caps.items()):
+                conflicts = list(conflicts)
+                alloc._check_caps(plan, items, conflicts)
+        else:
+            items, groups, conflicts, _ = self._groups(plan)
+            conflicts = list(conflicts)
+            alloc._check_caps(plan, items, conflicts)
+        if conflicts:
+            return Point(values, "infeasible", conflict=conflicts[0])
+        unfunded = dict.fromkeys(self.periods, 0)
+        allocated = {(source, period): 0 for source in self.sources for period in self.periods}
+        funded = []
+        for group in groups:
+            if group.sources and group.amount:
+                funded.append(group)
+            else:
+                unfunded[group.period] += group.amount
+        for component, found in self._components(plan, alloc._components(funded, caps)):
+            for group, totals in zip(component.groups, found):
+                for source, cents in totals.items():
+                    allocated[source, group.period] += cents
+                unfunded[group.period] += group.amount - sum(totals.values())
+        return Point(values, "optimal", tuple(unfunded[period] for period in self.periods),
+                     tuple(allocated[source, period] for source in self.sources
+                           for period in self.periods))
+
+    def _components(self, plan: Plan,
+                    components: list[Any]) -> list[tuple[Any, list[dict[str, int]]]]:
+        """Each component with its groups' source totals at its unique optimum. A component
+        seen before (the same data) is remembered; the others are solved together."""
+        keys = [(tuple((group.period, tuple(item.line.id for item in group.items), group.sources,
+                        group.amount, tuple(group.lower.items()), tuple(group.upper.items()),
+                        tuple(group.target.items())) for group in component.groups),
+                 tuple(sorted(component.caps.items(),
+                              key=lambda entry: (entry[0][0], entry[0][1] or ""))))
+                for component in components]
+        new = [component for component, key in zip(components, keys) if key not in self.solved]
+        if new:
+            if self.solver == "highs":
+                from .staged_highs import solve_components
+
+                totals = solve_components(plan, new)
+            else:
+                totals = self.allocation._solve(
+                    plan, [group for component in new for group in component.groups], new,
+                    {key: amount for component in new for key, amount in component.caps.items()},
+                    self.solver)
+            for component, key in zip(components, keys):
+                if key not in self.solved:
+                    found = [{source: totals.get((group.index, source), 0)
+                              for source in group.sources} for group in component.groups]
+                    _check(component, found)
+                    self.solved[key] = found
+        return [(component, self.solved[key]) for component, key in zip(components, keys)]
+
+
+def _check(component: Any, found: list[dict[str, int]]) -> None:
+    """The group totals within every bound and cap, in integers (as `allocate` checks lines)."""
+    from .allocation import AllocationError
+
+    for group, totals in zip(component.groups, found):
+        if sum(totals.values()) > group.amount or any(
+                not group.lower[source] <= totals[source] for source in group.sources) or any(
+                sum(totals[source] for source in subset) > bound
+                for subset, bound in group.upper.items()):
+            raise AllocationError(f"a sweep point breaks the bounds of the lines of {group.period}")
+    for (source, period), amount in component.caps.items():
+        used = sum(totals.get(source, 0) for group, totals in zip(component.groups, found)
+                   if period in (None, group.period))
+        if used > amount:
+            raise AllocationError(f"a sweep point exceeds the cap of {source}")
+
+
+_WORKER: PointSolver | None = None
+
+
+def _start_worker(plan: Plan, axes: tuple[Axis, ...], solver: str) -> None:
+    global _WORKER
+    _WORKER = PointSolver(plan, axes, solver)
+
+
+def _solve_in_worker(values: tuple[Decimal, ...]) -> Point:
+    assert _WORKER is not None
+    return _WORKER.solve(values)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def workers(points: int, jobs: int | None = None) -> int:
+    """How many processes solve `points` points: one when a pool would not pay."""
+    if points < PARALLEL_FROM:
+        return 1
+    return max(1, min(jobs or cores(), points))
+
+
+def grid(axes: Sequence[Axis]) -> list[tuple[Decimal, ...]]:
+    """Every point, the first parameter varying slowest."""
+    return list(itertools.product(*(axis.values for axis in axes)))
+
+
+def solve_points(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs",
+                 jobs: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[Point]:
+    """Every point of the grid, in grid order, on `jobs` processes (default: one per core).
+
+    Worker processes start afresh and import the caller's main module, so a script that calls
+    this with more than one job keeps its own work under `if __name__ == "__main__":`.
+    """
+    import multiprocessing
+
+    points = grid(axes)
+    jobs = workers(len(points), jobs)
+    if jobs == 1:
+        engine = PointSolver(plan, axes, solver)
+        found = []
+        for values in points:
+            found.append(engine.solve(values))
+            if progress:
+                progress(1)
+        return found
+    # A fresh server process forks the workers: forking this process could copy a solver's
+    # threads in a half-held state.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["budget_planner.sweep", "budget_planner.staged_highs",
+                                        "highspy", "numpy"])
+    chunk = max(1, min(64, len(points) // (jobs * 16)))
+    found = []
+    with context.Pool(jobs, initializer=_start_worker,
+                      initargs=(plan, tuple(axes), solver)) as pool:
+        for point in pool.imap(_solve_in_worker, points, chunksize=chunk):
+            found.append(point)
+            if progress:
+                progress(1)
+    return found
+
+
+# --- break-even points -----------------------------------------------------------------------
+
+def break_evens(sweep: Sweep, engine: PointSolver | None = None) -> tuple[BreakEven, ...]:
+    """Per period and for the programme: where the gap first reaches zero along the first
+    parameter; in a one-parameter sweep refined by bisection (with `engine`) to the unit."""
+    first = sweep.axes[0]
+    others: list[Decimal | None] = list(sweep.axes[1].values) if len(sweep.axes) > 1 else [None]
+    found = []
+    for period in (*sweep.periods, None):
+        for other_number, other in enumerate(others):
+            line = [sweep.points[number * len(others) + other_number]
+                    for number in range(len(first.values))]
+            gaps = [sweep.gap(point, period) for point in line]
+            known = [(gap, number) for number, gap in enumerate(gaps) if gap is not None]
+            least, least_number = min(known) if known else (None, None)
+            zero = next((number for number, gap in enumerate(gaps) if gap == 0), None)
+            value = None if zero is None else first.values[zero]
+            exact = None
+            least_at = None if least_number is None else first.values[least_number]
+            if other is None and engine is not None:
+                # One parameter: refine between the swept value and the one before it.
+                if zero is not None:
+                    exact = value if zero == 0 else _refine(
+                        engine, first, period, sweep.periods, first.values[zero - 1], value, 0)
+                if least_number is not None and least_number == zero:
+                    least_at = exact
+                elif least_number and least is not None:
+                    least_at = _refine(engine, first, period, sweep.periods,
+                                       first.values[least_number - 1], least_at, least)
+            found.append(BreakEven(period, other, value, exact,
+                                   None if least is None else from_cents(least), least_at))
+    return tuple(found)
+
+
+def _refine(engine: PointSolver, axis: Axis, period: str | None, periods: tuple[str, ...],
+            low: Decimal, high: Decimal | None, target: int) -> Decimal:
+    """The smallest value in (low, high] whose gap is at most `target` cents, to the unit
+    (a cent, or 0.01 %), by bisection: `low`'s gap is above it, `high`'s is not."""
+    assert high is not None
+    unit = UNITS[axis.parameter.kind]
+
+    def reached(value: Decimal) -> bool:
+        point = engine.solve((value,))
+        if point.status != "optimal":
+            return False
+        gap = sum(point.unfunded) if period is None else point.unfunded[periods.index(period)]
+        return gap <= target
+
+    while high - low > unit:
+        middle = low + ((high - low) / unit / 2).to_integral_value(rounding=ROUND_FLOOR) * unit
+        if reached(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def run_sweep(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs", jobs: int | None = None,
+              progress: Callable[[int], None] | None = None) -> Sweep:
+    """Solve every point, then find the break-even points."""
+    points = solve_points(plan, axes, solver=solver, jobs=jobs, progress=progress)
+    sweep = Sweep(plan, tuple(axes), tuple(points))
+    engine = PointSolver(plan, axes, solver) if len(axes) == 1 else None
+    return Sweep(plan, tuple(axes), tuple(points), break_evens(sweep, engine))
+
+
+# --- views -----------------------------------------------------------------------------------
+
+def value_column(parameter: Parameter) -> str:
+    return parameter.name if parameter.money else f"{parameter.name} (%)"
+
+
+def value_cell(parameter: Parameter, value: Decimal) -> str:
+    """A parameter value in the CSV: money as `9600000.00`, a share in percent as `12.50`."""
+    return money_text(value) or "" if parameter.money else str((value * 100).quantize(CENT))
+
+
+def sweep_frame(sweep: Sweep) -> Any:
+    """The points as a pandas DataFrame; amounts as exact decimal strings."""
+    import pandas
+
+    periods, sources = sweep.periods, sweep.plan.source_ids
+    columns = [value_column(axis.parameter) for axis in sweep.axes]
+    columns += ["status", "unfunded", *(f"unfunded {period}" for period in periods)]
+    columns += [f"{source}" for source in sources]
+    columns += [f"{source} {period}" for source in sources for period in periods]
+    rows = []
+    for point in sweep.points:
+        row = [value_cell(axis.parameter, value) for axis, value in zip(sweep.axes, point.values)]
+        row.append(point.status)
+        if point.status == "optimal":
+            row += [money_text(from_cents(cents))
+                    for cents in (sum(point.unfunded), *point.unfunded)]
+            width = len(periods)
+            by_source = [point.allocated[number * width:(number + 1) * width]
+                         for number in range(len(sources))]
+            row += [money_text(from_cents(sum(cents))) for cents in by_source]
+            row += [money_text(from_cents(cents)) for cents in point.allocated]
+        else:
+            row += [""] * (1 + len(periods) + len(sources) * (1 + len(periods)))
+        rows.append(row)
+    return pandas.DataFrame(rows, columns=columns)
+
+
+def sweep_csv(sweep: Sweep) -> str:
+    return str(sweep_frame(sweep).to_csv(index=False, lineterminator="\n"))
+
+
+def _range_text(axis: Axis) -> str:
+    parameter, values = axis.parameter, axis.values
+    step = values[1] - values[0] if len(values) > 1 else None
+    return (f"{parameter.name} ({parameter.describe()}): {parameter.text(values[0])} to "
+            f"{parameter.text(values[-1])}" + (f" by {parameter.text(step)}" if step else "")
+            + f", {len(values)} value{'s' if len(values) != 1 else ''}")
+
+
+def break_even_text(sweep: Sweep, item: BreakEven) -> str:
+    parameter = sweep.axes[0].parameter
+    if item.value is None:
+        if item.least is None:
+            return "never: the rules conflict at every point"
+        return (f"never: at least {display(item.least)} stays unfunded "
+                f"(first reached at {parameter.text(item.least_at)})")  # type: ignore[arg-type]
+    text = parameter.text(item.value)
+    if item.exact is not None and item.exact != item.value:
+        text = f"{parameter.text(item.exact)} (first swept value with no gap: {text})"
+    elif item.value == sweep.axes[0].values[0]:
+        text += " (no gap from the start of the range)"
+    return text
+
+
+def sweep_text(sweep: Sweep) -> str:
+    from .render import text_table
+
+    plan = sweep.plan
+    infeasible = sum(1 for point in sweep.points if point.status != "optimal")
+    parts = [f"Sweep of {plan.programme.name}, amounts in {plan.programme.currency}"]
+    parts += [f"  {_range_text(axis)}" for axis in sweep.axes]
+    parts.append(f"{len(sweep.points):,} points solved"
+                 + (f"; the rules conflict at {infeasible:,} of them" if infeasible else ""))
+    parts += ["", f"Break-even: the smallest {sweep.axes[0].parameter.name} at which the gap "
+                  "reaches zero"]
+    if len(sweep.axes) == 1:
+        parts.append(text_table(["period", "break-even"],
+                                [[item.period or "programme", break_even_text(sweep, item)]
+                                 for item in sweep.break_evens]))
+    else:
+        second = sweep.axes[1].parameter
+        rows: list[list[str]] = []
+        for item, first_other, last_other in _runs_of_equal(sweep):
+            span = second.text(first_other) if first_other == last_other else \
+                f"{second.text(first_other)} to {second.text(last_other)}"
+            rows.append([item.period or "programme", span, break_even_text(sweep, item)])
+        parts.append(text_table(["period", second.name, "break-even"], rows))
+    return "\n".join(parts) + "\n"
+
+
+def _runs_of_equal(sweep: Sweep) -> list[tuple[BreakEven, Decimal, Decimal]]:
+    """Two-parameter break-evens with neighbouring values of the second parameter that give
+    the same answer taken together: (the first of them, first value, last value)."""
+    runs: list[tuple[BreakEven, Decimal, Decimal]] = []
+    for item in sweep.break_evens:
+        assert item.other is not None
+        if runs:
+            first, low, _ = runs[-1]
+            if (first.period, first.value, first.least, first.least_at) == \
+                    (item.period, item.value, item.least, item.least_at):
+                runs[-1] = (first, low, item.other)
+                continue
+        runs.append((item, item.other, item.other))
+    return runs
+
+
+def sweep_json(sweep: Sweep) -> dict[str, Any]:
+    def value(parameter: Parameter, amount: Decimal | None) -> str | None:
+        if amount is None:
+            return None
+        return money_text(amount) if parameter.money else percent_text(amount)
+
+    first = sweep.axes[0].parameter
+    second = sweep.axes[1].parameter if len(sweep.axes) > 1 else None
+    return {
+        "plan": sweep.plan.name,
+        "parameters": [{"name": axis.parameter.name, "describe": axis.parameter.describe(),
+                        "start": value(axis.parameter, axis.values[0]),
+                        "stop": value(axis.parameter, axis.values[-1]),
+                        "count": len(axis.values)} for axis in sweep.axes],
+        "points": len(sweep.points),
+        "infeasible": sum(1 for point in sweep.points if point.status != "optimal"),
+        "break_even": [{"period": item.period,
+                        **({second.name: value(second, item.other)} if second else {}),
+                        "value": value(first, item.value), "exact": value(first, item.exact),
+                        "least_gap": money_text(item.least),
+                        "least_gap_at": value(first, item.least_at)}
+                       for item in sweep.break_evens],
+    }

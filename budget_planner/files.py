@@ -1,39 +1,191 @@
 """Writing outputs safely: a temporary file beside the target, then an atomic rename.
 
-A failed or interrupted write never leaves a half-written file in place of a good one.
+A failed or interrupted write never leaves a half-written file in place of a good one. Each
+temporary file is locked (`flock`) for as long as its writer lives, so a later run can tell the
+leftovers of a killed run (unlocked) from a concurrent run's file (locked), and removes only
+the leftovers.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: no locks, so nothing is ever swept
+    fcntl = None  # type: ignore[assignment]
+
+#: The random middle of a `tempfile.mkstemp` name: only files named like this are swept.
+_TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")
+_TEMP_SUFFIX = ".tmp"
+
 
 class OutputError(Exception):
-    """An output that cannot be written where the user asked (missing or read-only folder)."""
+    """An output that cannot be written where the user asked (missing or read-only folder,
+    no space left)."""
 
 
 def write_atomic(path: Path | str, content: str | bytes) -> Path:
+    """Replace `path` whole with `content`, or leave it untouched and raise OutputError.
+
+    A symbolic link keeps pointing where it did: the file it points to is replaced. A target
+    that is not a regular file (a pipe, `/dev/stdout`) cannot be replaced, so it is written to.
+    """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: the folder {str(folder)!r} does not exist")
-    if path.is_dir():
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise OutputError(f"{path}: is a directory")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _write_stream(path, data)
+        return path
+    target = Path(os.path.realpath(path))
+    _check_folder(path, target.parent)
+    sweep_stale(target)
+    handle, temporary = _locked_temporary(path, target)
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write in {str(folder)!r}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
+        try:
+            _write_all(handle, data)
+            os.fsync(handle)
+            os.fchmod(handle, _mode(existing))
+            os.replace(temporary, target)
+        finally:
+            os.close(handle)  # releases the lock, after the rename
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
         raise
+    _sync_folder(target.parent)
     return path
+
+
+def sweep_stale(target: Path) -> list[Path]:
+    """Remove the temporary files a killed run left beside `target`; return them.
+
+    Only files named as `write_atomic` names them, and only those no live process holds a lock
+    on, are removed: a concurrent run's temporary file is never touched.
+    """
+    if fcntl is None:  # pragma: no cover
+        return []
+    prefix = f".{target.name}."
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return []
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(_TEMP_SUFFIX)
+                and _TEMP_MIDDLE.fullmatch(name[len(prefix):-len(_TEMP_SUFFIX)])):
+            continue
+        try:
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if (stat.S_ISREG(os.fstat(handle).st_mode) and _lock(handle, wait=False)
+                    and _still_named(handle, entry.path)):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+    return removed
+
+
+def _check_folder(path: Path, folder: Path) -> None:
+    shown = str(path.parent) if str(path.parent) else "."
+    if not folder.exists():
+        raise OutputError(f"{path}: the folder {shown!r} does not exist")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: {shown!r} is a file, not a folder")
+
+
+def _locked_temporary(path: Path, target: Path) -> tuple[int, str]:
+    """A new temporary file beside `target`, locked. A sweep by another run may remove it
+    between its creation and the lock; then it is made again."""
+    for _ in range(20):
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                                 suffix=_TEMP_SUFFIX)
+        except OSError as error:
+            shown = str(path.parent) if str(path.parent) else "."
+            raise OutputError(f"{path}: cannot write in {shown!r}: {_reason(error)}") from None
+        locked = _lock(handle, wait=True)
+        if locked is None or (locked and _still_named(handle, temporary)):
+            return handle, temporary  # None: no locks on this file system; nothing is swept
+        os.close(handle)
+    raise OutputError(f"{path}: cannot create a temporary file beside it")  # pragma: no cover
+
+
+def _lock(handle: int, *, wait: bool) -> bool | None:
+    """Take the exclusive lock: True, False when another process holds it, None when the file
+    system has no locks."""
+    if fcntl is None:  # pragma: no cover
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
+    return True
+
+
+def _still_named(handle: int, name: str) -> bool:
+    """Whether `name` is still the file open as `handle` (not removed, not replaced)."""
+    try:
+        named, opened = os.lstat(name), os.fstat(handle)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def _write_stream(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+
+
+def _mode(existing: os.stat_result | None) -> int:
+    """The replaced file's permissions, or those a new file gets under the umask."""
+    if existing is not None:
+        return stat.S_IMODE(existing.st_mode)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable; best effort (not every system can open a folder)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror.lower() if error.strerror else str(error)

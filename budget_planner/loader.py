@@ -8,7 +8,9 @@ one run tells the user everything to fix.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +32,10 @@ PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description")
 SOURCE_KEYS = ("id", "name", "description")
 PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines")
 LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes")
+#: One dotted key of hundreds of parts (`a.a.a...`): tomllib needs memory quadratic in the parts
+#: (10,000 parts take 400 MB), and no plan has more than a few.
+_LONG_DOTTED_KEY = re.compile(
+    r"(?<![\w\"'.-])(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+){256}")
 
 
 class LineIndex:
@@ -109,15 +115,22 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
             problems.append(Problem(shown, "", code, message, lineno))
 
     try:
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except FileNotFoundError:
         return fail("file-not-found", "no such file")
+    except NotADirectoryError:
+        return fail("file-not-found", "no such file (a part of the path is a file, not a folder)")
     except IsADirectoryError:
         return fail("not-a-file", "is a directory, not a TOML file")
     except PermissionError:
         return fail("file-unreadable", "cannot be read: permission denied")
     except (OSError, ValueError) as error:
         return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
+    if raw is None:
+        return fail("not-a-file", "is not a regular file (a pipe or a device); give a TOML plan file")
+    if raw.startswith(b"PK\x03\x04"):
+        return fail("not-toml", "is a zip archive (an Excel workbook?), not a TOML plan file; "
+                                "`budget-planner import` turns a workbook made by build into one")
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some Windows editors write
         raw = raw[3:]
     try:
@@ -128,8 +141,16 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
                                 "save it as UTF-8", lineno)
     if not text.strip():
         return fail("file-empty", "is empty")
+    long_key = _LONG_DOTTED_KEY.search(text)
+    if long_key:
+        lineno = text.count("\n", 0, long_key.start()) + 1
+        return fail("toml-too-deep", "has a dotted key of 256 parts or more; "
+                                     "no plan needs more than a few", lineno)
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        return fail("toml-too-deep", "nests arrays or tables hundreds of levels deep; "
+                                     "no plan needs more than a few")
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
@@ -138,6 +159,16 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
             message = message[: found.start()].strip()
         return fail("toml-syntax", f"is not valid TOML: {message}", lineno)
     return Document(shown, data, LineIndex(text), problems)
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, or None for a pipe or device (opened without waiting)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        return stream.read() if stat.S_ISREG(mode) else None
 
 
 def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -241,12 +272,17 @@ class _Collected:
 
 
 def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, ...],
-             at: tuple[Document, str] | None = None) -> None:
+             at: tuple[Document, str] | None = None, *, includes: bool = True) -> None:
     """Read a file and, depth first, the files it includes (in order); detect include cycles."""
     document = read_document(path, collected.problems, shown=shown, at=at)
     if document is None:
         return
     collected.documents.append(document)
+    if not includes:
+        if "include" in document.data:
+            document.report("include", "include-refused",
+                            "this plan may not include other files")
+        return
     here = path.resolve()
     fields = _Fields(document, {"include": document.data.get("include", [])}, "", ("include",), "")
     for include_path, name in fields.strings("include"):
@@ -262,14 +298,15 @@ def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, .
                  at=(document, include_path))
 
 
-def load_plan(path: Path | str) -> tuple[Plan | None, list[Problem]]:
+def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, list[Problem]]:
     """Load a plan file and the files it includes.
 
-    Returns the plan and an empty list, or None and every problem found in any file.
+    Returns the plan and an empty list, or None and every problem found in any file. With
+    `includes=False` an `include` is a problem: a plan read from a workbook names no files.
     """
     path = Path(path)
     collected = _Collected()
-    _collect(path, str(path), collected, ())
+    _collect(path, str(path), collected, (), includes=includes)
     if not collected.documents:
         return None, collected.problems
     main, *included = collected.documents

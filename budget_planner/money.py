@@ -65,7 +65,7 @@ def parse_money(value: object) -> Decimal:
         raise MoneyError(
             "money-too-large", f"{value!r} is larger than the largest amount accepted ({MAX_AMOUNT:,})"
         )
-    return amount.quantize(CENT)
+    return abs(amount.quantize(CENT))  # abs: "-0" is 0.00, not -0.00
 
 
 def to_cents(amount: Decimal) -> int:

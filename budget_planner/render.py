@@ -57,7 +57,7 @@ def csv_safe(cell: Any) -> Any:
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([csv_safe(cell) for cell in header])  # source names are plan text too
     writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
     return buffer.getvalue()
 

@@ -8,14 +8,22 @@ spacing), so plan -> workbook -> plan gives the same plan.
 
 Every mistake is a Problem located as `Sheet!C7`. A total whose formula was replaced by a typed
 number is not a mistake in the input but a finding about the workbook (`total-overwritten`).
+
+A workbook may come from anyone, so it is opened defensively: its zip directory is checked
+(size, part count, compression ratio) before anything is unpacked, every XML part is refused if
+it declares a DTD or entities (parsed with defusedxml), and only the cells actually present are
+read, whatever dimensions a sheet claims.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +42,19 @@ from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, 
 
 #: A workbook whose parts unpack to more than this is refused before it is parsed.
 MAX_UNPACKED = 200 * 1024 * 1024
-#: Defined names of formula blocks (besides the per-period and per-source totals).
+#: A part unpacking to more than this many times its packed size is a zip bomb...
+MAX_RATIO = 100
+#: ...once it unpacks to more than this (small parts of repeated markup compress well).
+RATIO_FLOOR = 1024 * 1024
+#: More parts, or filled cells, than the workbook of a plan of 100,000 lines has.
+MAX_PARTS = 10_000
+MAX_CELLS = 3_000_000
+#: The bounds of a worksheet.
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+#: The plan kept in the `_plan` sheet: a plan of 100,000 lines has about 11 million characters.
+MAX_PLAN_TEXT = 64 * 1024 * 1024
+#: Defined names of formula blocks (besides the per-period and per-source totals); every build
+#: writes all of them but SourceUse (absent when there is no source row).
 FORMULA_BLOCKS = {
     "GrandTotal": "the programme's computed total",
     "GapTotal": "the total not funded",
@@ -130,71 +150,191 @@ class _Reader:
         self.problems.append(Problem(self.file, where, code, message))
 
 
+class _Refused(Exception):
+    """A workbook that is not read further; the message says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 def _open(reader: _Reader) -> dict[str, Grid] | None:
     """Every sheet as a Grid, or None (with a problem) when the file is not a workbook."""
-    path = reader.path
-    if not path.exists():
-        reader.problem("", "file-not-found", "no such file")
-        return None
-    if not path.is_file():
-        reader.problem("", "not-a-file", "is not a file")
-        return None
     try:
+        _check_file(reader.path)
+        return _load_grids(reader)
+    except _Refused as refused:
+        reader.problem("", refused.code, refused.message)
+        return None
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a regular file of a sane size, then check the zip archive."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise _Refused("file-not-found", "no such file") from None
+    except (OSError, ValueError) as error:
+        raise _Refused("file-unreadable", f"cannot be read: {_reason(error)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _Refused("not-a-file", "is a directory, not a workbook")
+    if not stat.S_ISREG(info.st_mode):
+        raise _Refused("not-a-file", "is not a regular file (a pipe or a device)")
+    if info.st_size > MAX_UNPACKED:
+        raise _Refused("workbook-too-large",
+                       f"is {info.st_size:,} bytes, more than a budget workbook needs")
+    try:
+        with path.open("rb") as stream:
+            zipped = stream.read(4) == b"PK\x03\x04"
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        reader.problem("", "not-a-workbook", "is not an Excel workbook (.xlsx)")
-        return None
+            _check_archive(archive)
+    except _Refused:
+        raise
+    except OSError as error:
+        raise _Refused("file-unreadable", f"cannot be read: {_reason(error)}") from None
+    except Exception as error:  # zipfile raises many kinds on a damaged directory
+        if not zipped:
+            raise _Refused("not-a-workbook", "is not an Excel workbook (.xlsx)") from None
+        raise _Refused("damaged-workbook", "is a damaged or truncated Excel workbook "
+                                           f"(.xlsx): {_first_line(error)}") from None
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Bound what the parts unpack to (zipfile never unpacks more than a part declares) and
+    refuse XML that declares a DTD or entities: external entities read files, nested ones
+    expand without bound, and a workbook needs neither."""
+    parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        raise _Refused("workbook-too-large",
+                       f"has {len(parts):,} parts, more than a budget workbook needs")
+    unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_UNPACKED:
-        reader.problem("", "workbook-too-large",
+        raise _Refused("workbook-too-large",
                        f"unpacks to {unpacked:,} bytes, more than a budget workbook needs")
-        return None
+    for part in parts:
+        if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * part.compress_size:
+            raise _Refused("zip-bomb",
+                           f"its part {part.filename!r} unpacks to {part.file_size:,} bytes, "
+                           f"{part.file_size // max(part.compress_size, 1):,} times its packed "
+                           "size; refused as a zip bomb")
+    for part in parts:
+        if not part.is_dir() and _declares_dtd(archive, part):
+            raise _Refused("unsafe-xml",
+                           f"its part {part.filename!r} declares a DTD or entities, which a "
+                           "workbook never needs and which can make a reader fetch files or "
+                           "expand text without bound; refused")
+
+
+def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether an XML part has a document type declaration ahead of its root element. Only
+    the start is parsed: a DTD cannot come after the root element's start tag."""
+    import xml.etree.ElementTree as ElementTree
+
+    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+    from defusedxml.ElementTree import iterparse
+
+    with archive.open(part) as stream:
+        head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
+        return False  # not XML: an image, a binary part
+    with archive.open(part) as stream:
+        try:
+            for _ in iterparse(stream, events=("start",), forbid_dtd=True):
+                return False
+        except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
+            return True
+        except ElementTree.ParseError:
+            return False  # damaged XML: the reader reports it
+    return False
+
+
+def _load_grids(reader: _Reader) -> dict[str, Grid]:
     import openpyxl
 
     with warnings.catch_warnings():
         # openpyxl warns about parts it does not model (data bars, extensions); they are not read.
         warnings.simplefilter("ignore", UserWarning)
         try:
-            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            formulas = openpyxl.load_workbook(reader.path, read_only=True, data_only=False)
+            values = openpyxl.load_workbook(reader.path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds on a damaged file
-            reader.problem("", "not-a-workbook", f"cannot be read as an Excel workbook: {error}")
-            return None
+            raise _Refused("not-a-workbook", "cannot be read as an Excel workbook: "
+                                             f"{_first_line(error)}") from None
         try:
             return _grids(reader, formulas, values)
+        except _Refused:
+            raise
         except Exception as error:  # a damaged sheet only shows when its rows are read
-            reader.problem("", "not-a-workbook", f"cannot be read as an Excel workbook: {error}")
-            return None
+            raise _Refused("not-a-workbook", "cannot be read as an Excel workbook: "
+                                             f"{_first_line(error)}") from None
+        finally:
+            formulas.close()
+            values.close()
 
 
 def _grids(reader: _Reader, formulas: Any, values: Any) -> dict[str, Grid]:
-    try:
-        grids: dict[str, Grid] = {}
-        for name in formulas.sheetnames:
-            grid = Grid(name)
-            # The stored dimension may claim a million empty rows or columns; read what is there.
-            formulas[name].reset_dimensions()
-            values[name].reset_dimensions()
-            for row in formulas[name].iter_rows():
-                for cell in row:
-                    if getattr(cell, "row", None) is None or cell.value is None:
-                        continue
-                    if cell.data_type == "f":
-                        grid.cells[(cell.row, cell.column)] = Cell(None, str(cell.value))
-                    else:
-                        grid.cells[(cell.row, cell.column)] = Cell(cell.value)
-            for row in values[name].iter_rows():
-                for cell in row:
-                    key = (getattr(cell, "row", None), getattr(cell, "column", None))
-                    if key in grid.cells and grid.cells[key].formula is not None:
-                        grid.cells[key] = Cell(cell.value, grid.cells[key].formula)
-            grids[name] = grid
-        reader.names = {name: list(formulas.defined_names[name].destinations)
-                        for name in formulas.defined_names}
-    finally:
-        formulas.close()
-        values.close()
+    grids: dict[str, Grid] = {}
+    count = 0
+    for name in formulas.sheetnames:
+        grid = Grid(name)
+        for row, col, value, data_type in _present_cells(formulas, formulas[name]):
+            if value is None:
+                continue
+            if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
+                raise _Refused("damaged-workbook", f"sheet {name!r} has a cell at row {row:,}, "
+                                                   f"column {col:,}, outside any worksheet")
+            count += 1
+            if count > MAX_CELLS:
+                raise _Refused("workbook-too-large", f"holds more than {MAX_CELLS:,} filled "
+                                                     "cells, more than a budget workbook needs")
+            grid.cells[(row, col)] = (Cell(None, str(value)) if data_type == "f"
+                                      else Cell(value))
+        for row, col, value, _ in _present_cells(values, values[name]):
+            cell = grid.cells.get((row, col))
+            if cell is not None and cell.formula is not None:
+                grid.cells[(row, col)] = Cell(value, cell.formula)
+        grids[name] = grid
+    reader.names = {}
+    for name in formulas.defined_names:
+        try:
+            reader.names[name] = list(formulas.defined_names[name].destinations)
+        except Exception:  # a name whose text is no reference at all: broken, see _names
+            reader.names[name] = []
     return grids
+
+
+def _present_cells(book: Any, sheet: Any) -> Iterator[tuple[int, int, Any, str]]:
+    """(row, column, value, data type) of each cell the sheet's XML holds, and no other: the
+    public iterators fill every gap up to the farthest cell, which a hostile sheet puts at
+    XFD1048576. This uses openpyxl's own sheet parser (as its read-only sheets do)."""
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        source = sheet._get_source()
+        options = {"data_only": book.data_only, "epoch": book.epoch,
+                   "date_formats": book._date_formats,
+                   "timedelta_formats": book._timedelta_formats}
+        strings = sheet._shared_strings
+    except (ImportError, AttributeError):  # pragma: no cover - another openpyxl: the slow way
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if getattr(cell, "row", None) is not None:
+                    yield cell.row, cell.column, cell.value, cell.data_type
+        return
+    with source:
+        for _, cells in WorkSheetParser(source, strings, **options).parse():
+            for cell in cells:
+                yield cell["row"], cell["column"], cell["value"], cell["data_type"]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _reason(error: BaseException) -> str:
+    strerror = getattr(error, "strerror", None)
+    return strerror.lower() if strerror else str(error)
 
 
 def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:
@@ -210,23 +350,31 @@ def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:
                        f"layout version {grid.text(1, 2)!r}; this version reads {PLAN_FORMAT!r}")
         return None
     name = grid.text(1, 3) or reader.path.stem
-    rows = range(4, grid.max_row + 1)
-    columns = max((col for _, col in grid.cells), default=1)
-    text = "\n".join("".join(str(grid[row, col].value or "") for col in range(1, columns + 1))
-                     for row in rows) + "\n"
-    plan, problems = _load_text(text, name)
+    by_row: dict[int, list[tuple[int, Any]]] = {}
+    for (row, col), cell in grid.cells.items():
+        if row >= 4:
+            by_row.setdefault(row, []).append((col, cell.value))
+    text = "\n".join("".join(str(value or "") for _, value in sorted(by_row.get(row, ())))
+                     for row in range(4, grid.max_row + 1)) + "\n"
+    if len(text) > MAX_PLAN_TEXT:
+        reader.problem(PLAN_SHEET, "workbook-too-large",
+                       f"the stored plan has {len(text):,} characters, more than any budget plan")
+        return None
+    plan, problems = _load_text(text, name, includes=False)
     for problem in problems:
         where = f"{PLAN_SHEET}!A{problem.lineno + 3}" if problem.lineno else PLAN_SHEET
         reader.problem(where, problem.code, f"the stored plan ({problem.path}): {problem.message}")
     return plan
 
 
-def _load_text(text: str, name: str) -> tuple[Plan | None, list[Problem]]:
-    """Load plan TOML text through the one loader, so a workbook obeys every plan rule."""
+def _load_text(text: str, name: str, *,
+               includes: bool = True) -> tuple[Plan | None, list[Problem]]:
+    """Load plan TOML text through the one loader, so a workbook obeys every plan rule.
+    A plan stored in a workbook may not include files: it would read files of this machine."""
     with tempfile.TemporaryDirectory(prefix="budget-planner-") as folder:
         path = Path(folder) / "plan.toml"
         path.write_text(text, encoding="utf-8")
-        plan, problems = load_plan(path)
+        plan, problems = load_plan(path, includes=includes)
     return (None if plan is None else replace(plan, name=name)), problems
 
 
@@ -251,10 +399,7 @@ def _amount(reader: _Reader, grid: Grid, row: int, col: int,
     """An amount cell: (ok, amount or None when blank). Unchanged cells keep `stored` exactly."""
     cell, where = grid[row, col], grid.where(row, col)
     value = cell.value
-    if cell.formula is not None and value is None:
-        reader.problem(where, "formula-without-value",
-                       f"holds the formula {cell.formula} with no stored result; open and save "
-                       "the workbook in a spreadsheet program, or type the amount")
+    if not _formula_input(reader, grid, row, col):
         return False, None
     if value is None or (isinstance(value, str) and not value.strip()):
         return True, None
@@ -295,15 +440,42 @@ def _mark(reader: _Reader, grid: Grid, row: int, col: int) -> tuple[bool, bool, 
     return False, False, ""
 
 
-def _new_id(activity: str, taken: set[str]) -> str:
-    """An id for a line a person added without one: from its activity, unique in its period."""
-    base = re.sub(r"[^a-z0-9]+", "-", activity.lower()).strip("-")[:40].strip("-") or "line"
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    taken.add(candidate)
-    return candidate
+def _formula_input(reader: _Reader, grid: Grid, row: int, col: int) -> bool:
+    """An input cell holding a formula gives its stored result, with a warning: the plan keeps
+    the value, not the formula. Without a stored result it is a problem (False)."""
+    cell, where = grid[row, col], grid.where(row, col)
+    if cell.formula is None:
+        return True
+    if cell.value is None:
+        reader.problem(where, "formula-without-value",
+                       f"holds the formula {cell.formula} with no stored result; open and save "
+                       "the workbook in a spreadsheet program, or type the value")
+        return False
+    reader.findings[where] = Finding(
+        "warning", "formula-in-cell",
+        f"{where} holds the formula {cell.formula}; its result {cell.value!r} is read, and the "
+        "plan keeps that value, not the formula")
+    return True
+
+
+class _Ids:
+    """The line ids of a period, to give a line a person added without one a new id."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = taken
+        self.next: dict[str, int] = {}  # per base, the number to try next: no quadratic search
+
+    def new(self, activity: str) -> str:
+        """An id from the activity, unique in its period."""
+        base = re.sub(r"[^a-z0-9]+", "-", activity.lower()).strip("-")[:40].strip("-") or "line"
+        number = self.next.get(base, 1)
+        candidate = base if number == 1 else f"{base}-{number}"
+        while candidate in self.taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        self.next[base] = number + 1
+        self.taken.add(candidate)
+        return candidate
 
 
 # --- sheets ----------------------------------------------------------------------------------
@@ -371,7 +543,7 @@ def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
                            "insert lines above the Total row")
     stored_lines = {line.id: line for line in stored.lines}
     explicit = {_text(grid[row, 1]).strip() for row in rows} - {""}
-    taken = set(explicit)
+    taken = _Ids(set(explicit))
     seen: dict[str, str] = {}
     lines: list[Line] = []
     ok = True
@@ -397,8 +569,10 @@ def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
 
 
 def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
-          stored_lines: dict[str, Line], taken: set[str]) -> Line | None:
-    ok = True
+          stored_lines: dict[str, Line], taken: _Ids) -> Line | None:
+    text_columns = [1, 2, *columns.sources.values()] + ([columns.notes] if columns.notes else [])
+    unread = {col for col in text_columns if not _formula_input(reader, grid, row, col)}
+    ok = not unread
     activity_cell = grid[row, 2]
     line_id = _text(grid[row, 1]).strip()
     stored = stored_lines.get(line_id)
@@ -406,11 +580,11 @@ def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
         activity = stored.activity
     else:
         activity = _text(activity_cell)
-    if not activity.strip():
+    if not activity.strip() and 2 not in unread:
         reader.problem(grid.where(row, 2), "missing-field", "the line has no activity")
         ok = False
     if not line_id:
-        line_id = _new_id(activity, taken)
+        line_id = taken.new(activity)
     elif not LINE_ID.fullmatch(line_id):
         reader.problem(grid.where(row, 1), "invalid-id",
                        f"{line_id!r} is not a valid line id: letters, digits, '.', '-' or '_', "
@@ -430,6 +604,8 @@ def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
                 marked.append(source.id)
             if source.id in stored_notes:
                 notes[source.id] = stored_notes[source.id]
+            continue
+        if columns.sources[source.id] in unread:
             continue
         mark_ok, is_marked, note = _mark(reader, grid, row, columns.sources[source.id])
         ok = ok and mark_ok
@@ -491,7 +667,8 @@ def _overwritten(reader: _Reader, sheet: str, where: str, cell: Cell, what: str,
 
 
 def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
-    """Every cell under a defined name of the build must still hold a formula."""
+    """Every defined name of the build must still point into the workbook, and every cell
+    under it must still hold a formula."""
     from openpyxl.utils.cell import range_boundaries
 
     labels = dict(FORMULA_BLOCKS)
@@ -501,23 +678,48 @@ def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
         periods[name] = period_id
     for source_id, name in source_total_names(plan).items():
         labels[name] = f"the allocated total of source {source_id}"
-    for name, destinations in sorted(reader.names.items()):
-        if name not in labels:
+    for name in sorted(labels):
+        destinations = reader.names.get(name)
+        if destinations is None:
+            if name != "SourceUse":
+                reader.findings[name] = Finding(
+                    "error", "name-missing",
+                    f"the defined name {name} ({labels[name]}) is missing, so the formulas that "
+                    "use it show #NAME?; rebuild the workbook with budget-planner build",
+                    period=periods.get(name))
             continue
-        for sheet, reference in destinations:
+        for sheet, reference in destinations[:64] or [("", "")]:
             grid = grids.get(sheet)
-            if grid is None:
-                continue
             try:
-                min_col, min_row, max_col, max_row = range_boundaries(reference.replace("$", ""))
-            except ValueError:
-                continue
-            for row in range(min_row or 1, (max_row or min_row or 1) + 1):
-                for col in range(min_col or 1, (max_col or min_col or 1) + 1):
-                    cell = grid[row, col]
-                    if cell.formula is None:
-                        _overwritten(reader, sheet, grid.where(row, col), cell, labels[name],
-                                     period=periods.get(name))
+                bounds = range_boundaries(reference.replace("$", ""))
+            except (ValueError, TypeError):
+                bounds = None
+            if grid is None or bounds is None or len(destinations) > 64:
+                shown = f"{sheet}!{reference}" if sheet else "no cell"
+                reader.findings[name] = Finding(
+                    "error", "name-broken",
+                    f"the defined name {name} ({labels[name]}) points to {shown}, not to cells "
+                    "of this workbook (a sheet or row deleted?); rebuild the workbook",
+                    period=periods.get(name))
+                break
+            for row, col in _cells_in(grid, bounds):
+                cell = grid[row, col]
+                if cell.formula is None:
+                    _overwritten(reader, sheet, grid.where(row, col), cell, labels[name],
+                                 period=periods.get(name))
+
+
+def _cells_in(grid: Grid, bounds: tuple[Any, ...]) -> list[tuple[int, int]]:
+    """The filled cells of a range: by the range's cells when it is small, else by the grid's
+    (a name may claim a whole sheet)."""
+    min_col, min_row, max_col, max_row = bounds
+    min_col, min_row = min_col or 1, min_row or 1
+    max_col, max_row = max_col or MAX_COLUMN, max_row or MAX_ROW
+    if (max_row - min_row + 1) * (max_col - min_col + 1) <= len(grid.cells):
+        return [(row, col) for row in range(min_row, max_row + 1)
+                for col in range(min_col, max_col + 1) if (row, col) in grid.cells]
+    return sorted(key for key in grid.cells
+                  if min_row <= key[0] <= max_row and min_col <= key[1] <= max_col)
 
 
 def _summary(reader: _Reader, grid: Grid | None,

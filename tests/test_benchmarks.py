@@ -25,7 +25,7 @@ def test_the_suite_runs_and_writes_its_report(tmp_path):
     text = out.read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     assert [row.split("|")[1].strip() for row in rows[1:]] == [
-        "check", "allocate (HiGHS)", "allocation engine", "allocate (CBC)", "build", "--help"]
+        "check", "allocate (HiGHS)", "allocation engine", "allocate (CBC)", "build", "sweep", "--help"]
     for row in rows[1:]:
         subject, baseline, ratio = (float(cell) for cell in row.split("|")[3:6])
         assert subject > 0 and baseline > 0

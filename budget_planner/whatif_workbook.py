@@ -10,7 +10,6 @@ document date, see `workbook.document_time`).
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -51,24 +50,11 @@ def value_column(run: int) -> int:
 
 def build_comparison_workbook(comparison: Comparison, *, when: datetime | None = None) -> bytes:
     """The workbook's bytes; the same comparison always gives the same bytes."""
-    import xlsxwriter
-
-    from .workbook import FIXED_EPOCH, _restamp, document_time
+    from .workbook import deterministic_book, document_time, finished_bytes
 
     when = document_time() if when is None else when
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False})
-    book.set_properties({
-        "title": f"What if: {comparison.programme}"[:255],
-        "subject": "Scenario comparison",
-        "author": "budget-planner",
-        "company": "",
-        "comments": f"Built by budget-planner {__version__}",
-        "created": when,
-    })
-    book.set_calc_mode("auto")
+    book, buffer = deterministic_book(f"What if: {comparison.programme}", "Scenario comparison",
+                                      f"Built by budget-planner {__version__}", when)
     formats = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "note": book.add_format({"italic": True, "font_color": "#5B6475"}),
@@ -90,9 +76,7 @@ def build_comparison_workbook(comparison: Comparison, *, when: datetime | None =
     _comparison_sheet(book.add_worksheet(COMPARISON), comparison, formats)
     _runs_sheet(book.add_worksheet(RUNS), comparison, formats)
     _caps_sheet(book.add_worksheet(CAPS), comparison, formats)
-    book.close()
-    data = buffer.getvalue()
-    return data if when == FIXED_EPOCH else _restamp(data, when)
+    return finished_bytes(book, buffer, when)
 
 
 def _comparison_sheet(ws: Worksheet, comparison: Comparison, formats: dict[str, Any]) -> None:

@@ -919,31 +919,40 @@ def _plain_formula_worksheet() -> type:
     return PlainFormulaWorksheet
 
 
-def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
-                   info: BuildInfo | None = None, when: datetime | None = None) -> bytes:
-    """The workbook's bytes: the same plan, allocation and inputs always give the same bytes."""
+def deterministic_book(title: str, subject: str, comments: str,
+                       when: datetime) -> tuple["Workbook", io.BytesIO]:
+    """An in-memory XlsxWriter workbook with fixed properties, so that the same content
+    always gives the same bytes (finish it with `finished_bytes`)."""
     import xlsxwriter
 
-    when = document_time() if when is None else when
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False})
-    book.set_properties({
-        "title": f"{plan.programme.name}: budget"[:255],
-        "subject": "Programme budget and co-financing",
-        "author": "budget-planner",
-        "company": "",
-        "comments": f"Built by budget-planner {__version__} from plan {plan.name}",
-        "created": when,
-    })
+    book.set_properties({"title": title[:255], "subject": subject, "author": "budget-planner",
+                         "company": "", "comments": comments, "created": when})
     book.set_calc_mode("auto")
     book.worksheet_class = _plain_formula_worksheet()
-    builder = _Builder(book, plan, reconcile(plan), allocation, info or BuildInfo(), when)
-    builder.build()
+    return book, buffer
+
+
+def finished_bytes(book: "Workbook", buffer: io.BytesIO, when: datetime) -> bytes:
+    """Close the workbook and date its zip entries `when`."""
     book.close()
     data = buffer.getvalue()
     return data if when == FIXED_EPOCH else _restamp(data, when)
+
+
+def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
+                   info: BuildInfo | None = None, when: datetime | None = None) -> bytes:
+    """The workbook's bytes: the same plan, allocation and inputs always give the same bytes."""
+    when = document_time() if when is None else when
+    book, buffer = deterministic_book(
+        f"{plan.programme.name}: budget", "Programme budget and co-financing",
+        f"Built by budget-planner {__version__} from plan {plan.name}", when)
+    builder = _Builder(book, plan, reconcile(plan), allocation, info or BuildInfo(), when)
+    builder.build()
+    return finished_bytes(book, buffer, when)
 
 
 def write_workbook(path: Path | str, plan: Plan, allocation: AllocationResult | None = None, *,

@@ -201,8 +201,9 @@ def parse_share(value: object) -> Decimal:
         raise MoneyError("share-invalid", f"{value!r} is not a share; write a percent such as "
                                           '"85%" or "12.5%" (at most two decimals)')
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise MoneyError("share-invalid", f"{value!r} is ambiguous as a share; write a percent "
-                                          f'string such as "{value}%"')
+        guess = f"{value * 100:g}%" if 0 < value < 1 else f"{value}%"
+        raise MoneyError("share-invalid", f"{value!r} is ambiguous as a share (a fraction or a "
+                                          f'percent?); write a percent string such as "{guess}"')
     raise MoneyError("wrong-type", f'expected a percent string such as "85%", found '
                                    f"{type_name(value)}")
 

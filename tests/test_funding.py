@@ -240,3 +240,14 @@ amount = 200
     uncapped, _ = load_plan(write("uncapped.toml", SMALL_PLAN + caps.split("[[funding.caps]]\nsource = \"NATIONAL\"")[0]))
     # National is uncapped: 2020-2021 could be paid in full; 2022 (EC only) still falls short.
     assert [f.period for f in funding_findings(uncapped)] == ["2022"]
+
+
+def test_a_bare_number_share_suggests_the_percent_it_probably_means():
+    import pytest
+
+    from budget_planner.funding import parse_share
+    from budget_planner.money import MoneyError
+
+    for value, suggestion in ((0.85, '"85%"'), (85, '"85%"'), (0.125, '"12.5%"')):
+        with pytest.raises(MoneyError, match=suggestion):
+            parse_share(value)

@@ -22,7 +22,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import combinations
@@ -441,9 +441,16 @@ def _optimise(spec: _Spec, stages: list[_Stage], solver: str) -> dict[str, int]:
     neither the solvers' relative tolerances nor CBC's 13-digit model file can blur a cent
     (within `LIMITS`).
     """
-    first = _run(spec, stages, solver, {}, loose=True)
+    return two_passes(spec, lambda offset, loose: _run(spec, stages, solver, offset, loose))
+
+
+def two_passes(spec: _Spec, run: Callable[[dict[str, int], bool], dict[str, float]]
+               ) -> dict[str, int]:
+    """`run(offset, loose)` twice: loosely from nothing, then exactly around the first answer
+    in whole cents; every variable's value in whole cents (see `_optimise`)."""
+    first = run({}, True)
     offset = {name: round(value * 100) for name, value in first.items()}
-    second = _run(spec, stages, solver, offset, loose=False)
+    second = run(offset, False)
     cents = {}
     for name in spec.bounds:
         raw = second.get(name, 0.0) * 100

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from .allocation import (
-    CENT_TOLERANCE,
     EPS_ABS,
     EPS_LOOSE,
     EPS_REL,
@@ -25,6 +24,7 @@ from .allocation import (
     _quiet,
     _spec,
     _stages,
+    two_passes,
 )
 from .model import Plan
 from .money import display, from_cents
@@ -44,17 +44,7 @@ def solve_components(plan: Plan, components: list[_Component]) -> dict[tuple[int
                               "be allocated to the cent with highs")
     spec = _spec(groups, caps)
     stages = _stages(plan, spec, components)
-    first = _run(spec, stages, {}, loose=True)
-    offset = {name: round(value * 100) for name, value in first.items()}
-    second = _run(spec, stages, offset, loose=False)
-    cents = {}
-    for name in spec.bounds:
-        raw = second.get(name, 0.0) * 100
-        delta = round(raw)
-        if abs(raw - delta) > CENT_TOLERANCE:
-            raise AllocationError(f"the solver's value for {name} is {abs(raw - delta):.4f} "
-                                  "cent from a whole cent")
-        cents[name] = offset.get(name, 0) + delta
+    cents = two_passes(spec, lambda offset, loose: _run(spec, stages, offset, loose))
     return {key: cents[name] for key, name in spec.x.items()}
 
 

@@ -208,6 +208,9 @@ def solve(plan: Plan, solver: str = "highs") -> AllocationResult:
         fail_invalid([str(error)])
 
 
+solver_option = click.option(
+    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+    help="Linear programming solver; both give the same cents.")
 scenario_option = click.option(
     "--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
     help="Lay a scenario file over the plan (repeatable, applied in order).")
@@ -300,8 +303,7 @@ def diff(a: Path, b: Path, fmt: str, output: Path | None) -> None:
 @cli.command()
 @plan_argument
 @scenario_option
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-              help="Linear programming solver; both give the same cents.")
+@solver_option
 @format_option("text", "json", "csv")
 @output_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any line is left with a gap.")
@@ -376,8 +378,7 @@ def compare_stacked(plan: Plan, applied: list[Scenario], solver: str = "highs") 
                 metavar="[PLAN] SCENARIO...")
 @click.option("--scenario", "base_scenarios", multiple=True, type=click.Path(path_type=Path),
               help="Lay a scenario over the baseline itself (repeatable, applied in order).")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-              help="Linear programming solver; both give the same cents.")
+@solver_option
 @format_option("text", "json", "markdown", "html")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write to this file (atomically); a name ending in .xlsx writes the "
@@ -441,8 +442,7 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
                    "min.SOURCE[/PERIOD[/LINE]], max.SOURCE[/PERIOD[/LINE]] (percent), "
                    "e.g. cap.EC/2014-2020=0:26_400_000:100_000 or min.NATIONAL=0%:50%:5%.")
 @scenario_option
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-              help="Linear programming solver; both give the same cents.")
+@solver_option
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes. Default: one per core.")
 @format_option("text", "json")

@@ -24,4 +24,4 @@ bench: $(BIN)/budget-planner
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) output/*.xlsx output/*.html output/*.json output/*.csv
+	rm -rf $(VENV) output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png

@@ -77,6 +77,9 @@ def funding_chart(report: Report) -> str:
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
+    from .whatif import cap_text, run_title, signed, status_text
+    from .workbook import shown_path
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -84,9 +87,8 @@ def _environment(autoescape: bool) -> Any:
     environment.filters["money"] = lambda amount, blank="": display(amount, blank)
     environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     environment.globals["mark"] = mark
-    from .whatif import cap_text, run_title, signed, status_text
-
     environment.filters["signed"] = signed
+    environment.filters["shown_path"] = shown_path
     environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
     return environment
 

@@ -65,3 +65,10 @@ def test_report_command_writes_html_and_markdown(runner, tmp_path):
     assert result.exit_code == 0
     assert "Programme total **30,150,000.00**" in markdown.read_text(encoding="utf-8")
     assert 'id="programme-total">30,150,000.00<' in html.read_text(encoding="utf-8")
+
+
+def test_the_report_names_no_folder_of_the_machine_that_made_it(small_plan):
+    # An absolute plan path is shown by its file name only, as the workbook's About sheet does.
+    plan, _ = load_plan(small_plan.resolve())
+    html = render_html(build_report(plan, reconcile(plan), allocate(plan)))
+    assert str(small_plan.parent) not in html and "small.toml" in html

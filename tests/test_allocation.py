@@ -546,6 +546,31 @@ settings.register_profile("allocation", deadline=None, max_examples=40,
 
 
 @st.composite
+def rule_lists(draw, periods, *, max_caps: int, max_min_share: int, pledge_odds: int):
+    """Caps, global share rules (min in whole percents, max in hundredths of a percent) and
+    pledges (about one marked line in `pledge_odds`) over `periods` as `funded_plans` draws
+    them; at most one share rule and one pledge per source and scope."""
+    period_ids = [period_id for period_id, _ in periods]
+    caps = draw(st.lists(st.tuples(st.sampled_from(SOURCES), st.sampled_from([None, *period_ids]),
+                                   st.integers(0, 10**9)),
+                         max_size=max_caps, unique_by=lambda cap: cap[:2]))
+    shares = draw(st.lists(st.tuples(st.sampled_from(SOURCES),
+                                     st.one_of(st.none(), st.integers(0, max_min_share)),
+                                     st.one_of(st.none(), st.integers(0, 10000))),
+                           max_size=2, unique_by=lambda share: share[0]))
+    shares = [(s, low, high) for s, low, high in shares
+              if (low, high) != (None, None) and (high is None or low is None or low * 100 <= high)]
+    pledges = []
+    for period_id, lines in periods:
+        for line_id, amount, marked in lines:
+            if marked and draw(st.integers(0, pledge_odds - 1)) == 0:
+                pledges.append((draw(st.sampled_from(marked)), period_id, line_id,
+                                draw(st.integers(0, int(D(amount) * 100)))))
+    pledges = list({(s, p, line): (s, p, line, c) for s, p, line, c in pledges}.values())
+    return {"caps": caps, "shares": shares, "pledges": pledges}
+
+
+@st.composite
 def funded_plans(draw):
     """A random plan with caps, global share rules, pledges and a preference."""
     periods = []
@@ -557,23 +582,7 @@ def funded_plans(draw):
             lines.append((f"l{line_number}", f"{D(cents) / 100:.2f}",
                           [s for s in SOURCES if s in marked]))
         periods.append((f"p{number}", lines))
-    period_ids = [period_id for period_id, _ in periods]
-    caps = draw(st.lists(st.tuples(st.sampled_from(SOURCES), st.sampled_from([None, *period_ids]),
-                                   st.integers(0, 10**9)),
-                         max_size=4, unique_by=lambda cap: cap[:2]))
-    shares = draw(st.lists(st.tuples(st.sampled_from(SOURCES),
-                                     st.one_of(st.none(), st.integers(0, 40)),
-                                     st.one_of(st.none(), st.integers(0, 10000))),
-                           max_size=2, unique_by=lambda share: share[0]))
-    shares = [(s, low, high) for s, low, high in shares
-              if (low, high) != (None, None) and (high is None or low is None or low * 100 <= high)]
-    pledges = []
-    for period_id, lines in periods:
-        for line_id, amount, marked in lines:
-            if marked and draw(st.integers(0, 5)) == 0:
-                pledge = draw(st.integers(0, int(D(amount) * 100)))
-                pledges.append((draw(st.sampled_from(marked)), period_id, line_id, pledge))
-    pledges = list({(s, p, l): (s, p, l, c) for s, p, l, c in pledges}.values())
+    rules = draw(rule_lists(periods, max_caps=4, max_min_share=40, pledge_odds=6))
     preference = draw(st.sampled_from(["", "priority", "cost", "target_mix"]))
     text, costs = "", {}
     if preference == "priority":
@@ -590,8 +599,7 @@ def funded_plans(draw):
         mix = [first, second, 100 - first - second]
         text = ("[funding.preference]\ntarget_mix = { "
                 + ", ".join(f'{s} = "{m}%"' for s, m in zip(SOURCES, mix)) + " }\n")
-    return periods, {"caps": caps, "shares": shares, "pledges": pledges, "preference": text,
-                     "costs": costs}
+    return periods, {**rules, "preference": text, "costs": costs}
 
 
 def funding_text(rules) -> str:

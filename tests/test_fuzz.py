@@ -26,7 +26,8 @@ from budget_planner.workbook import build_workbook
 from budget_planner.workbook_import import read_workbook
 
 from .conftest import SMALL_PLAN
-from .test_allocation import SOURCES, funded_plans, funding_text, line_bounds, plan_text
+from .test_allocation import (SOURCES, funded_plans, funding_text, line_bounds, plan_text,
+                              rule_lists)
 from .test_properties import keys, toml_value, values
 
 D = Decimal
@@ -46,26 +47,10 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
 def scenario_rules(draw, periods):
     """Caps, global shares and pledges for a scenario over `periods` (as funded_plans draws
     them), some for the same source and scope as the plan's, so that they replace them."""
-    period_ids = [period_id for period_id, _ in periods]
-    caps = draw(st.lists(st.tuples(st.sampled_from(SOURCES), st.sampled_from([None, *period_ids]),
-                                   st.integers(0, 10**9)),
-                         max_size=3, unique_by=lambda cap: cap[:2]))
-    shares = draw(st.lists(st.tuples(st.sampled_from(SOURCES),
-                                     st.one_of(st.none(), st.integers(0, 60)),
-                                     st.one_of(st.none(), st.integers(0, 10000))),
-                           max_size=2, unique_by=lambda share: share[0]))
-    shares = [(s, low, high) for s, low, high in shares
-              if (low, high) != (None, None) and (high is None or low is None or low * 100 <= high)]
-    pledges = []
-    for period_id, lines in periods:
-        for line_id, amount, marked in lines:
-            if marked and draw(st.integers(0, 4)) == 0:
-                pledges.append((draw(st.sampled_from(marked)), period_id, line_id,
-                                draw(st.integers(0, int(D(amount) * 100)))))
-    pledges = list({(s, p, line): (s, p, line, c) for s, p, line, c in pledges}.values())
+    rules = draw(rule_lists(periods, max_caps=3, max_min_share=60, pledge_odds=5))
     preference = draw(st.sampled_from(["", f"[funding.preference]\npriority = "
                                            f"{json.dumps(list(reversed(SOURCES)))}\n"]))
-    return {"caps": caps, "shares": shares, "pledges": pledges, "preference": preference}
+    return {**rules, "preference": preference}
 
 
 def merged(plan_rules: dict, scenario: dict) -> dict:

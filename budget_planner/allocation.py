@@ -15,7 +15,9 @@ integers before it is returned.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
+import operator
 import os
 import shutil
 import struct
@@ -34,7 +36,6 @@ from .model import Allocation, AllocationResult, Finding, Gap, Line, Plan, Sourc
 from .money import ZERO, display, from_cents, to_cents
 
 SOLVERS = ("highs", "cbc")
-GAP = "__gap__"
 #: Slack when a stage's optimum is kept for the next stage, in euros: it only absorbs the
 #: solvers' floating-point error (their feasibility tolerance is 1e-7), far below a cent.
 EPS_ABS = 1e-6
@@ -51,13 +52,12 @@ class AllocationError(RuntimeError):
 
 # --- the model: one cell per (line, eligible source) ------------------------------------------
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Cell:
-    """A line's eligible source: its bounds in cents and the rules that set them."""
+    """A line's eligible source and the rules that bound it; lines under the same rules share
+    one."""
 
     source: str
-    lo: int
-    hi: int
     min_rule: ShareRule | None = None
     max_rule: ShareRule | None = None
     pledge: Pledge | None = None
@@ -65,14 +65,18 @@ class _Cell:
 
 @dataclass(slots=True)
 class _Item:
-    """A line with an amount, as the model sees it."""
+    """A line with an amount, as the model sees it: its cells' bounds in whole cents."""
 
     period_index: int
     period: str
     line: Line
     cents: int
     cells: tuple[_Cell, ...]
-    group_key: tuple[Any, ...] = ()
+    lo: list[int]
+    hi: list[int]
+    group_key: tuple[Any, ...]
+    #: The split: each cell's amount, then the gap, in whole cents.
+    row: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,20 +96,16 @@ class _Group:
     target: dict[str, int] = field(default_factory=dict)
 
 
-def _ceil(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_CEILING))
-
-
-def _floor(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_FLOOR))
-
-
 def _where(item: _Item) -> str:
     return f"{item.period}/{item.line.id}"
 
 
 def _origin(rule: Any) -> str:
     return f" ({rule.origin})" if getattr(rule, "origin", "") else ""
+
+
+def _ratio(share: Decimal | None) -> tuple[int, int] | None:
+    return None if share is None else share.as_integer_ratio()
 
 
 class _Rules:
@@ -125,14 +125,40 @@ class _Rules:
             if rule.line is not None:
                 self.line_shares.setdefault(rule.line, []).append(rule)
 
-    def bound(self, source: str, period: str, line: str, which: str) -> ShareRule | None:
+    def bound(self, source: str, period: str, line: str | None, which: str) -> ShareRule | None:
         """The most specific rule that sets this bound (min or max) for the line's source."""
-        for key in ((source, period, line), (source, None, line), (source, period, None),
-                    (source, None, None)):
+        keys = ((source, period, line), (source, None, line)) if line is not None else ()
+        for key in (*keys, (source, period, None), (source, None, None)):
             rule = self.shares.get(key)
             if rule is not None and getattr(rule, which) is not None:
                 return rule
         return None
+
+    def has_own_rules(self, period: str, line: str) -> bool:
+        """Whether a share rule or pledge names this line (else the period's rules decide)."""
+        return line in self.line_shares or (period, line) in self.line_pledges
+
+
+class _Bounds:
+    """The cells of lines under the same rules, and how their bounds follow from an amount:
+    shares rounded inwards to whole cents (min up, max down), in integers."""
+
+    def __init__(self, rules: _Rules, period: str, line: str | None, sources: tuple[str, ...]):
+        self.cells = tuple(_Cell(source, rules.bound(source, period, line, "min"),
+                                 rules.bound(source, period, line, "max")) for source in sources)
+        self.low = [_ratio(cell.min_rule.min) if cell.min_rule else None for cell in self.cells]
+        self.high = [_ratio(cell.max_rule.max) if cell.max_rule else None for cell in self.cells]
+        self.key = tuple((cell.source, cell.min_rule.min if cell.min_rule else None,
+                          cell.max_rule.max if cell.max_rule else None) for cell in self.cells)
+        self.any_low = any(self.low)
+        self.any_high = any(self.high)
+
+    def of(self, cents: int) -> tuple[list[int], list[int]]:
+        lo = ([-(-ratio[0] * cents // ratio[1]) if ratio else 0 for ratio in self.low]
+              if self.any_low else [0] * len(self.cells))
+        hi = ([min(ratio[0] * cents // ratio[1], cents) if ratio else cents
+               for ratio in self.high] if self.any_high else [cents] * len(self.cells))
+        return lo, hi
 
 
 def _rule_text(rule: ShareRule, bound: str) -> str:
@@ -141,36 +167,113 @@ def _rule_text(rule: ShareRule, bound: str) -> str:
 
 def _build_items(plan: Plan, rules: _Rules, conflicts: list[str],
                  notes: list[Finding]) -> list[_Item]:
-    """Lines with amounts and their cells; a rule that cannot hold becomes a conflict."""
+    """Lines with amounts and their cells; a rule that cannot hold becomes a conflict.
+
+    Lines that no rule names take their period's rules: their cells and the arithmetic of
+    their bounds are built once per set of marked sources.
+    """
     items = []
     for period_index, period in enumerate(plan.periods):
+        shared: dict[tuple[str, ...], _Bounds] = {}
         for line in period.lines:
-            pledged = rules.line_pledges.get((period.id, line.id), [])
             if line.amount is None:
                 notes.append(Finding("warning", "line-without-amount",
                                      f"{line.activity!r} has no amount and is left out of the "
                                      "allocation", period=period.id, line=line.id))
                 conflicts += [f"{pledge.describe()}{_origin(pledge)}, but the line has no amount"
-                              for pledge in pledged]
+                              for pledge in rules.line_pledges.get((period.id, line.id), [])]
                 continue
-            item = _Item(period_index, period.id, line, to_cents(line.amount), ())
-            conflicts += [f"{pledge.describe()}{_origin(pledge)}, but the line is not marked "
-                          f"for {pledge.source}"
-                          for pledge in pledged if pledge.source not in line.sources]
-            conflicts += [f"{rule.describe()}{_origin(rule)}, but {_where(item)} is not marked "
-                          f"for {rule.source}"
-                          for rule in rules.line_shares.get(line.id, [])
-                          if rule.applies_to(period.id, line.id) and rule.min
-                          and rule.source not in line.sources]
-            item.cells = tuple(_cell(item, source, rules, conflicts) for source in line.sources)
-            needed = sum(cell.lo for cell in item.cells)
-            if needed > item.cents:
-                causes = ", ".join(_lower_cause(cell) for cell in item.cells if cell.lo)
-                conflicts.append(f"{_where(item)}: minimum shares and pledges need "
-                                 f"{display(from_cents(needed))} of a line of "
-                                 f"{display(line.amount)} ({causes})")
+            cents = to_cents(line.amount)
+            if rules.has_own_rules(period.id, line.id):
+                items.append(_own_item(period_index, period.id, line, cents, rules, conflicts))
+                continue
+            bounds = shared.get(line.sources)
+            if bounds is None:
+                bounds = shared[line.sources] = _Bounds(rules, period.id, None, line.sources)
+            lo, hi = bounds.of(cents)
+            item = _Item(period_index, period.id, line, cents, bounds.cells, lo, hi,
+                         (period_index, bounds.key, None))
+            if bounds.any_low:
+                _check_bounds(item, conflicts)
             items.append(item)
     return items
+
+
+def _own_item(period_index: int, period: str, line: Line, cents: int, rules: _Rules,
+              conflicts: list[str]) -> _Item:
+    """A line named by share rules or pledges: its bounds, pledges and their conflicts."""
+    bounds = _Bounds(rules, period, line.id, line.sources)
+    lo, hi = bounds.of(cents)
+    cells = list(bounds.cells)
+    item = _Item(period_index, period, line, cents, (), lo, hi, (period_index, bounds.key, None))
+    pledged = rules.line_pledges.get((period, line.id), [])
+    conflicts += [f"{pledge.describe()}{_origin(pledge)}, but the line is not marked "
+                  f"for {pledge.source}"
+                  for pledge in pledged if pledge.source not in line.sources]
+    conflicts += [f"{rule.describe()}{_origin(rule)}, but {_where(item)} is not marked "
+                  f"for {rule.source}"
+                  for rule in rules.line_shares.get(line.id, [])
+                  if rule.applies_to(period, line.id) and rule.min
+                  and rule.source not in line.sources]
+    for number, cell in enumerate(cells):
+        _check_cell(item, number, cell, conflicts)
+        pledge = rules.pledges.get((cell.source, period, line.id))
+        if pledge is not None:
+            _check_pledge(item, number, cell, pledge, conflicts)
+            lo[number] = hi[number] = to_cents(pledge.amount)
+            cells[number] = dataclasses.replace(cell, pledge=pledge)
+    item.cells = tuple(cells)
+    if any(cell.pledge for cell in cells):
+        item.group_key = (period_index, bounds.key, line.id)  # a pledged line stands alone
+    _check_needed(item, conflicts)
+    return item
+
+
+def _check_bounds(item: _Item, conflicts: list[str]) -> None:
+    for number, cell in enumerate(item.cells):
+        _check_cell(item, number, cell, conflicts)
+    _check_needed(item, conflicts)
+
+
+def _check_cell(item: _Item, number: int, cell: _Cell, conflicts: list[str]) -> None:
+    """A minimum share above the maximum (or one that is no whole number of cents)."""
+    if item.lo[number] <= item.hi[number]:
+        return
+    min_rule, max_rule = cell.min_rule, cell.max_rule
+    assert min_rule is not None
+    if min_rule is max_rule:
+        conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} of "
+                         f"{display(from_cents(item.cents))} is not a whole number of cents")
+    else:
+        assert max_rule is not None
+        conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} and "
+                         f"{_rule_text(max_rule, 'max')} cannot both hold")
+
+
+def _check_pledge(item: _Item, number: int, cell: _Cell, pledge: Pledge,
+                  conflicts: list[str]) -> None:
+    """A pledge outside what the line's share rules allow."""
+    lo, hi = item.lo[number], item.hi[number]
+    pledged = to_cents(pledge.amount)
+    if lo <= hi and not lo <= pledged <= hi:
+        if pledged < lo:
+            assert cell.min_rule is not None
+            limit = f"{_rule_text(cell.min_rule, 'min')} needs at least {display(from_cents(lo))}"
+        elif cell.max_rule is not None and hi < item.cents:
+            limit = f"{_rule_text(cell.max_rule, 'max')} allows at most {display(from_cents(hi))}"
+        else:
+            limit = f"the line is only {display(from_cents(item.cents))}"
+        conflicts.append(f"{pledge.describe()}{_origin(pledge)}, but {limit}")
+
+
+def _check_needed(item: _Item, conflicts: list[str]) -> None:
+    """Minimum shares and pledges that together need more than the line."""
+    needed = sum(item.lo)
+    if needed > item.cents:
+        causes = ", ".join(_lower_cause(cell) for cell, low in zip(item.cells, item.lo) if low)
+        conflicts.append(f"{_where(item)}: minimum shares and pledges need "
+                         f"{display(from_cents(needed))} of a line of "
+                         f"{display(item.line.amount)} ({causes})")
 
 
 def _lower_cause(cell: _Cell) -> str:
@@ -181,66 +284,32 @@ def _lower_cause(cell: _Cell) -> str:
     return _rule_text(cell.min_rule, "min")
 
 
-def _cell(item: _Item, source: str, rules: _Rules, conflicts: list[str]) -> _Cell:
-    """A line's bounds for one source in whole cents: shares rounded inwards (min up, max
-    down), a pledge fixing both."""
-    amount = Decimal(item.cents)
-    min_rule = rules.bound(source, item.period, item.line.id, "min")
-    max_rule = rules.bound(source, item.period, item.line.id, "max")
-    low_share = min_rule.min if min_rule is not None else None
-    high_share = max_rule.max if max_rule is not None else None
-    lo = _ceil(low_share * amount) if low_share is not None else 0
-    hi = min(_floor(high_share * amount), item.cents) if high_share is not None else item.cents
-    cell = _Cell(source, lo, hi, min_rule, max_rule)
-    if lo > hi:
-        assert min_rule is not None
-        if min_rule is max_rule:
-            conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} of "
-                             f"{display(from_cents(item.cents))} is not a whole number of cents")
-        else:
-            assert max_rule is not None
-            conflicts.append(f"{_where(item)}: {_rule_text(min_rule, 'min')} and "
-                             f"{_rule_text(max_rule, 'max')} cannot both hold")
-    pledge = rules.pledges.get((source, item.period, item.line.id))
-    if pledge is not None:
-        pledged = to_cents(pledge.amount)
-        if lo <= hi and not lo <= pledged <= hi:
-            if pledged < lo:
-                assert min_rule is not None
-                limit = f"{_rule_text(min_rule, 'min')} needs at least {display(from_cents(lo))}"
-            elif max_rule is not None and hi < item.cents:
-                limit = f"{_rule_text(max_rule, 'max')} allows at most {display(from_cents(hi))}"
-            else:
-                limit = f"the line is only {display(from_cents(item.cents))}"
-            conflicts.append(f"{pledge.describe()}{_origin(pledge)}, but {limit}")
-        cell.lo = cell.hi = pledged
-        cell.pledge = pledge
-    return cell
+def _needed(items: list[_Item]) -> dict[tuple[str, str], dict[str, Any]]:
+    """What pledges and minimum shares need of each source in each period, and why."""
+    needed: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        if any(item.lo):
+            for cell, low in zip(item.cells, item.lo):
+                if low:
+                    entry = needed.setdefault((cell.source, item.period),
+                                              {"cents": 0, "causes": {}})
+                    entry["cents"] += low
+                    entry["causes"][_lower_cause(cell)] = None
+    return needed
 
 
 def _check_caps(plan: Plan, items: list[_Item], conflicts: list[str]) -> None:
     """A cap below what pledges and minimum shares already need from it cannot hold."""
+    needed = _needed(items)
     for cap in plan.funding.caps:
-        needed = 0
-        causes: dict[str, None] = {}
-        for item in items:
-            if cap.period not in (None, item.period):
-                continue
-            for cell in item.cells:
-                if cell.source == cap.source and cell.lo:
-                    needed += cell.lo
-                    causes[_lower_cause(cell)] = None
-        if needed > to_cents(cap.amount):
+        parts = [entry for (source, period), entry in needed.items()
+                 if source == cap.source and cap.period in (None, period)]
+        cents = sum(entry["cents"] for entry in parts)
+        causes = list(dict.fromkeys(cause for entry in parts for cause in entry["causes"]))
+        if cents > to_cents(cap.amount):
             conflicts.append(f"{cap.describe()}{_origin(cap)}, but pledges and minimum shares "
-                             f"need {display(from_cents(needed))} from it: "
-                             + "; ".join(list(causes)[:5]) + ("; ..." if len(causes) > 5 else ""))
-
-
-def _group_key(item: _Item) -> tuple[Any, ...]:
-    bounds = tuple((cell.source, cell.min_rule.min if cell.min_rule else None,
-                    cell.max_rule.max if cell.max_rule else None) for cell in item.cells)
-    alone = item.line.id if any(cell.pledge for cell in item.cells) else None
-    return (item.period_index, bounds, alone)
+                             f"need {display(from_cents(cents))} from it: "
+                             + "; ".join(causes[:5]) + ("; ..." if len(causes) > 5 else ""))
 
 
 def _build_groups(items: list[_Item], target_mix: dict[str, Decimal]) -> list[_Group]:
@@ -248,26 +317,36 @@ def _build_groups(items: list[_Item], target_mix: dict[str, Decimal]) -> list[_G
     order of lines in the file, so reordering lines cannot change the answer)."""
     by_key: dict[tuple[Any, ...], list[_Item]] = {}
     for item in items:
-        item.group_key = _group_key(item)
-        by_key.setdefault(item.group_key, []).append(item)
-    members = sorted(by_key.values(), key=lambda group: (group[0].period_index,
-                                                         min(item.line.id for item in group)))
+        members = by_key.get(item.group_key)
+        if members is None:
+            by_key[item.group_key] = [item]
+        else:
+            members.append(item)
+    for members in by_key.values():
+        members.sort(key=lambda item: item.line.id)
+    ordered = sorted(by_key.values(), key=lambda group: (group[0].period_index, group[0].line.id))
     groups = []
-    for index, group_items in enumerate(members):
-        group_items.sort(key=lambda item: item.line.id)
+    for index, group_items in enumerate(ordered):
         first = group_items[0]
         sources = tuple(cell.source for cell in first.cells)
+        lows = _columns(group_items, "lo", len(sources))
         group = _Group(index, first.period_index, first.period, sources, group_items,
                        sum(item.cents for item in group_items),
-                       {source: sum(item.cells[number].lo for item in group_items)
-                        for number, source in enumerate(sources)}, {})
-        group.upper = _upper_bounds(group)
+                       {source: sum(column) for source, column in zip(sources, lows)}, {})
+        group.upper = _upper_bounds(group, lows, _columns(group_items, "hi", len(sources)))
         group.target = _targets(group, target_mix)
         groups.append(group)
     return groups
 
 
-def _upper_bounds(group: _Group) -> dict[tuple[str, ...], int]:
+def _columns(items: list[_Item], which: str, width: int) -> list[list[int]]:
+    """The items' lower or upper bounds, one list per source."""
+    rows = [getattr(item, which) for item in items]
+    return [[row[number] for row in rows] for number in range(width)]
+
+
+def _upper_bounds(group: _Group, lows: list[list[int]],
+                  highs: list[list[int]]) -> dict[tuple[str, ...], int]:
     """The most the group's sources in T can give together, for subsets T.
 
     For one line it is min(sum of T's upper bounds, amount - the others' lower bounds); a
@@ -277,21 +356,24 @@ def _upper_bounds(group: _Group) -> dict[tuple[str, ...], int]:
     """
     sources = group.sources
     count = len(sources)
+    amounts = [item.cents for item in group.items]
+    with_lows = [number for number in range(count) if any(lows[number])]
+
+    def column_sum(columns: list[list[int]]) -> Any:
+        return columns[0] if len(columns) == 1 else map(sum, zip(*columns))
 
     def bound(subset: tuple[int, ...]) -> int:
-        total = 0
-        for item in group.items:
-            inside = sum(item.cells[number].hi for number in subset)
-            outside = sum(item.cells[number].lo for number in range(count) if number not in subset)
-            total += min(inside, item.cents - outside)
-        return total
+        inside = column_sum([highs[number] for number in subset])
+        outside = [lows[number] for number in with_lows if number not in subset]
+        limit = map(operator.sub, amounts, column_sum(outside)) if outside else amounts
+        return sum(map(min, inside, limit))
 
     upper = {(sources[number],): bound((number,)) for number in range(count)}
     if count > 1:
         whole = bound(tuple(range(count)))
         if whole < group.amount:
             upper[sources] = whole
-    if count > 2 and len(group.items) > 1 and not _proportional(group):
+    if count > 2 and len(group.items) > 1 and not _proportional(group, lows, highs):
         singles = [upper[(source,)] for source in sources]
         whole = upper.get(sources, group.amount)
         for size in range(2, count):
@@ -302,15 +384,21 @@ def _upper_bounds(group: _Group) -> dict[tuple[str, ...], int]:
     return upper
 
 
-def _proportional(group: _Group) -> bool:
-    """Whether every bound is its share times the amount exactly (no rounding to cents)."""
-    for item in group.items:
-        amount = Decimal(item.cents)
-        for cell in item.cells:
-            low = cell.min_rule.min if cell.min_rule is not None else None
-            high = cell.max_rule.max if cell.max_rule is not None else None
-            if (low is not None and low * amount != cell.lo) or (
-                    high is not None and high * amount != cell.hi):
+def _proportional(group: _Group, lows: list[list[int]], highs: list[list[int]]) -> bool:
+    """Whether every bound is its share times the amount exactly (no rounding to cents).
+
+    The lines of a group share their share values (the group key), so the first line's
+    rules give every line's ratios.
+    """
+    amounts = [item.cents for item in group.items]
+    for number, cell in enumerate(group.items[0].cells):
+        for rule, share, column in ((cell.min_rule, "min", lows[number]),
+                                    (cell.max_rule, "max", highs[number])):
+            if rule is None:
+                continue
+            numerator, denominator = getattr(rule, share).as_integer_ratio()
+            if any(bound * denominator != numerator * amount
+                   for bound, amount in zip(column, amounts)):
                 return False
     return True
 
@@ -328,12 +416,15 @@ def _largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int
     return parts
 
 
+def _floor(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
 def _targets(group: _Group, target_mix: dict[str, Decimal]) -> dict[str, int]:
     weights = [target_mix.get(source, Decimal(0)) for source in group.sources]
     if not target_mix or not any(weights):
         return {}
     return dict(zip(group.sources, _largest_remainder(group.amount, weights)))
-
 
 # --- the linear programme ---------------------------------------------------------------------
 
@@ -440,8 +531,15 @@ def _optimise(spec: _Spec, stages: list[_Stage], solver: str) -> dict[str, int]:
     difference from the first answer rounded to cents. Those differences are a few cents, so
     neither the solvers' relative tolerances nor CBC's 13-digit model file can blur a cent
     (within `LIMITS`).
+
+    HiGHS takes every stage of a pass on one model (`staged_highs`); CBC is a program that
+    reads a model file per stage, written by pulp.
     """
-    return two_passes(spec, lambda offset, loose: _run(spec, stages, solver, offset, loose))
+    if solver == "highs":
+        from .staged_highs import run_stages
+
+        return two_passes(spec, lambda offset, loose: run_stages(spec, stages, offset, loose))
+    return two_passes(spec, lambda offset, loose: _run_cbc(spec, stages, offset, loose))
 
 
 def two_passes(spec: _Spec, run: Callable[[dict[str, int], bool], dict[str, float]]
@@ -462,9 +560,10 @@ def two_passes(spec: _Spec, run: Callable[[dict[str, int], bool], dict[str, floa
     return cents
 
 
-def _run(spec: _Spec, stages: list[_Stage], solver: str, offset: dict[str, int],
-         loose: bool) -> dict[str, float]:
-    """One pass of the stages, in euros relative to `offset` (cents); the last stage's point."""
+def _run_cbc(spec: _Spec, stages: list[_Stage], offset: dict[str, int],
+             loose: bool) -> dict[str, float]:
+    """One pass of the stages with CBC, in euros relative to `offset` (cents); the last
+    stage's point."""
     import pulp
 
     def shifted(terms: Terms, cents: int) -> float:
@@ -494,16 +593,15 @@ def _run(spec: _Spec, stages: list[_Stage], solver: str, offset: dict[str, int],
             continue
         problem.sense = pulp.LpMaximize if stage.maximize else pulp.LpMinimize
         problem.setObjective(expression([term for terms in objectives for term in terms]))
-        values = _solve_once(problem, variables, solver, stage.maximize)
+        values = _solve_cbc(problem, stage.maximize)
         for part, terms in enumerate(objectives):
             found = sum(coefficient * values[name] for name, coefficient in terms) * 100 + sum(
                 coefficient * offset.get(name, 0) for name, coefficient in terms)
             total = _kept_optimum(found, stage.maximize, loose)
             value = shifted(terms, total)
             slack = EPS_ABS + (EPS_LOOSE * scale if loose else EPS_REL * abs(value))
-            bound = value - slack if stage.maximize else value + slack
-            if solver == "cbc":
-                bound = _outward(bound, up=not stage.maximize)
+            bound = _outward(value - slack if stage.maximize else value + slack,
+                             up=not stage.maximize)
             row = expression(terms)
             problem += (row >= bound if stage.maximize else row <= bound), f"fix_{number}_{part}"
     return values
@@ -527,27 +625,18 @@ def _kept_optimum(found: float, maximize: bool, loose: bool) -> int:
     return math.floor(found) if maximize else math.ceil(found)
 
 
-def _solve_once(problem: Any, variables: dict[str, Any], solver: str,
-                maximize: bool) -> dict[str, float]:
-    import pulp
-
-    # Presolve can misjudge the nearly tight systems that kept optima make; without it the
-    # same optimum is found, so a second try changes nothing but robustness.
+def _solve_cbc(problem: Any, maximize: bool) -> dict[str, float]:
+    """Solve with CBC; presolve can misjudge the nearly tight systems that kept optima make,
+    so without it is tried once more before giving up (the same optimum, more robustly)."""
     for presolve in ("on", "off"):
-        if solver == "cbc":
-            found = _solve_cbc(problem, maximize, presolve)
-            if found is not None:
-                return found
-            continue
-        with _quiet():
-            status = problem.solve(pulp.HiGHS(msg=False, presolve=presolve))
-        if status == pulp.LpStatusOptimal:
-            return {name: variable.varValue or 0.0 for name, variable in variables.items()}
-    raise AllocationError(f"the {solver} solver found no optimum (a bug: the checked rules "
-                          "always have one)")
+        found = _run_cbc_program(problem, maximize, presolve)
+        if found is not None:
+            return found
+    raise AllocationError("the cbc solver found no optimum (a bug: the checked rules always "
+                          "have one)")
 
 
-def _solve_cbc(problem: Any, maximize: bool, presolve: str) -> dict[str, float] | None:
+def _run_cbc_program(problem: Any, maximize: bool, presolve: str) -> dict[str, float] | None:
     """CBC through pulp's model file and the CBC program; None when it finds no optimum.
 
     The binary solution file keeps full double precision (CBC's text solution has eight
@@ -699,53 +788,51 @@ def _least_gap(groups: list[_Group], caps: dict[tuple[str, str | None], int], so
 
 # --- from group totals to lines ---------------------------------------------------------------
 
-def _split(group: _Group, totals: dict[str, int]) -> list[dict[str, int]]:
+def _split(group: _Group, totals: dict[str, int]) -> list[list[int]]:
     """Split the group's source totals and gap over its lines, in proportion to their amounts,
-    as whole cents within every line's bounds (an exact integer controlled rounding).
+    as whole cents within every line's bounds (an exact integer controlled rounding): for
+    each line, its cells' amounts in the order of its sources, then its gap.
 
     Lines are taken in id order; each line rounds up the columns furthest behind their exact
     running total, which keeps every column within a cent or so of its share all along; the
     few cents left out of balance are then moved by `_repair`.
     """
-    columns = [*group.sources, GAP]
-    column_total = dict(totals)
-    column_total[GAP] = group.amount - sum(totals.values())
+    targets = [totals[source] for source in group.sources]
+    targets.append(group.amount - sum(targets))
     rows = group.items
     amount = group.amount
-    width = len(columns)
-    lo = [[*(cell.lo for cell in item.cells), 0] for item in rows]
-    hi = [[*(cell.hi for cell in item.cells), item.cents] for item in rows]
-    # Exact shares scaled by the group amount: share[r][j] / amount is the real target.
-    share = [[column_total[column] * item.cents for column in columns] for item in rows]
-    x = [[0] * width for _ in rows]
+    width = len(targets)
     if amount == 0:
-        return [dict(zip(columns, row)) for row in x]
+        return [[0] * width for _ in rows]
+    lo = [[*item.lo, 0] for item in rows]
+    hi = [[*item.hi, item.cents] for item in rows]
+    # Exact shares scaled by the group amount: share[r][j] / amount is the real target.
+    share = [[target * item.cents for target in targets] for item in rows]
+    x = []
     behind = [0] * width  # running (exact - assigned) per column, scaled by the group amount
-    row_need = [0] * len(rows)
-    for r, item in enumerate(rows):
-        row = x[r]
-        for j in range(width):
-            row[j] = min(max(share[r][j] // amount, lo[r][j]), hi[r][j])
+    row_need = []
+    for item, exact, low, high in zip(rows, share, lo, hi):
+        row = [min(max(value // amount, least), most)
+               for value, least, most in zip(exact, low, high)]
         need = item.cents - sum(row)
         if need > 0:
-            up = [j for j in range(width)
-                  if row[j] < hi[r][j] and row[j] * amount < share[r][j]]
-            up.sort(key=lambda j: (-(behind[j] + share[r][j] - row[j] * amount), j))
+            up = [j for j in range(width) if row[j] < high[j] and row[j] * amount < exact[j]]
+            up.sort(key=lambda j: (-(behind[j] + exact[j] - row[j] * amount), j))
             for j in up[:need]:
                 row[j] += 1
         elif need < 0:
             down = [j for j in range(width)
-                    if row[j] > lo[r][j] and row[j] * amount > share[r][j] - amount]
-            down.sort(key=lambda j: (behind[j] + share[r][j] - row[j] * amount, j))
+                    if row[j] > low[j] and row[j] * amount > exact[j] - amount]
+            down.sort(key=lambda j: (behind[j] + exact[j] - row[j] * amount, j))
             for j in down[:-need]:
                 row[j] -= 1
-        row_need[r] = item.cents - sum(row)
-        for j in range(width):
-            behind[j] += share[r][j] - row[j] * amount
-    column_need = [column_total[column] - sum(x[r][j] for r in range(len(rows)))
-                   for j, column in enumerate(columns)]
+        row_need.append(item.cents - sum(row))
+        behind = [ahead + value - cents * amount
+                  for ahead, value, cents in zip(behind, exact, row)]
+        x.append(row)
+    column_need = [target - sum(column) for target, column in zip(targets, zip(*x))]
     _repair(x, lo, hi, share, amount, row_need, column_need)
-    return [dict(zip(columns, row)) for row in x]
+    return x
 
 
 def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
@@ -866,16 +953,15 @@ def _reverse_path(width: int, target: int, done: Any,
 
 # --- explanations -----------------------------------------------------------------------------
 
-def _gap_reason(item: _Item, amounts: dict[str, int],
-                exhausted: dict[tuple[str, str | None], Cap]) -> str:
+def _gap_reason(item: _Item, exhausted: dict[tuple[str, str | None], Cap]) -> str:
     """Why a line keeps a gap: every eligible source is at its bound or out of money."""
     if not item.cells:
         return "no eligible source marked"
     capped, shares, pledges, other = [], [], [], []
-    for cell in item.cells:
+    for cell, amount, high in zip(item.cells, item.row, item.hi):
         if cell.pledge is not None:
             pledges.append(f"{cell.source}{_origin(cell.pledge)}")
-        elif amounts[cell.source] >= cell.hi and cell.max_rule is not None:
+        elif amount >= high and cell.max_rule is not None:
             shares.append(f"{cell.max_rule.bound_text('max')}{_origin(cell.max_rule)}")
         elif (cell.source, item.period) in exhausted:
             capped.append(f"{cell.source} in {item.period}"
@@ -904,8 +990,7 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     conflicts: list[str] = []
     notes: list[Finding] = []
-    rules = _Rules(plan)
-    items = _build_items(plan, rules, conflicts, notes)
+    items = _build_items(plan, _Rules(plan), conflicts, notes)
     _check_caps(plan, items, conflicts)
     if conflicts:
         return AllocationResult("infeasible", solver, ZERO, (), (), (), tuple(conflicts),
@@ -917,53 +1002,43 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     funded = [group for group in groups if group.sources and group.amount]
     components = _components(funded, caps)
     totals = _solve(plan, funded, components, caps, solver)
-    split: dict[tuple[str, str], dict[str, int]] = {}
+    used: dict[tuple[str, str | None], int] = {}
     for group in groups:
         group_totals = {source: totals.get((group.index, source), 0) for source in group.sources}
-        for item, row in zip(group.items, _split(group, group_totals)):
-            split[item.period, item.line.id] = row
-    _verify(items, split, caps)
-    used = _used(items, split)
+        rows = _split(group, group_totals)
+        _verify(group, rows, group_totals)
+        for item, row in zip(group.items, rows):
+            item.row = row
+        for source, cents in group_totals.items():
+            for key in ((source, group.period), (source, None)):
+                used[key] = used.get(key, 0) + cents
+    for key, amount in caps.items():
+        if used.get(key, 0) > amount:
+            raise AllocationError(f"cap {key} exceeded")
     exhausted = {cap.key: cap for cap in plan.funding.caps if used.get(cap.key, 0) == caps[cap.key]}
     allocations, gaps = [], []
     for item in items:
-        row = split[item.period, item.line.id]
-        for cell in item.cells:
-            allocations.append(Allocation(item.period, item.line.id, cell.source,
-                                          from_cents(row[cell.source])))
-        if row[GAP]:
-            gaps.append(Gap(item.period, item.line.id, from_cents(row[GAP]),
-                            _gap_reason(item, row, exhausted)))
-    objective = from_cents(sum(row[GAP] for row in split.values()))
+        period, line_id, row = item.period, item.line.id, item.row
+        allocations += [Allocation(period, line_id, cell.source, from_cents(cents))
+                        for cell, cents in zip(item.cells, row)]
+        if row[-1]:
+            gaps.append(Gap(period, line_id, from_cents(row[-1]), _gap_reason(item, exhausted)))
+    objective = from_cents(sum(item.row[-1] for item in items))
     sources = _source_uses(plan, components, caps, used, exhausted, solver)
     return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
                             sources, (), tuple(notes))
 
 
-def _used(items: list[_Item], split: dict[tuple[str, str], dict[str, int]]) -> dict[tuple[str, str | None], int]:
-    used: dict[tuple[str, str | None], int] = {}
-    for item in items:
-        row = split[item.period, item.line.id]
-        for cell in item.cells:
-            for key in ((cell.source, item.period), (cell.source, None)):
-                used[key] = used.get(key, 0) + row[cell.source]
-    return used
-
-
-def _verify(items: list[_Item], split: dict[tuple[str, str], dict[str, int]],
-            caps: dict[tuple[str, str | None], int]) -> None:
-    """Check the answer in integers: bounds, line sums and caps, to the cent."""
-    for item in items:
-        row = split[item.period, item.line.id]
-        if row[GAP] < 0 or sum(row.values()) != item.cents:
+def _verify(group: _Group, rows: list[list[int]], totals: dict[str, int]) -> None:
+    """Check a group's split in integers, to the cent: every line adds up to its amount within
+    its bounds, and every source's lines add up to the group's total."""
+    for item, row in zip(group.items, rows):
+        if row[-1] < 0 or sum(row) != item.cents:
             raise AllocationError(f"{_where(item)} does not add up to its amount")
-        for cell in item.cells:
-            if not cell.lo <= row[cell.source] <= cell.hi:
-                raise AllocationError(f"{_where(item)}: {cell.source} outside its bounds")
-    used = _used(items, split)
-    for key, amount in caps.items():
-        if used.get(key, 0) > amount:
-            raise AllocationError(f"cap {key} exceeded")
+        if not (all(map(operator.le, item.lo, row)) and all(map(operator.le, row, item.hi))):
+            raise AllocationError(f"{_where(item)}: a source outside its bounds")
+    if rows and [sum(column) for column in zip(*rows)][:-1] != [totals[s] for s in group.sources]:
+        raise AllocationError(f"the lines of group {group.index} do not add up to its totals")
 
 
 def _source_uses(plan: Plan, components: list[_Component], caps: dict[tuple[str, str | None], int],

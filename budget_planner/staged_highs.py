@@ -1,54 +1,23 @@
-"""The allocation's staged programme solved on highspy directly, for sweeps.
+"""The allocation's staged programme solved on highspy directly.
 
-`allocation` builds a pulp model and pulp builds a fresh HiGHS model for every stage; on the
-small programmes of a sweep point that building costs more than the solving. Here one HiGHS
-model takes every stage of a pass: a stage changes the objective and adds the row that keeps
-the previous optimum, and HiGHS starts from the basis it has. The stages, the slack of kept
-optima, the two passes and the whole-cent check are `allocation`'s own (see `_optimise` and
-`_run` there), so the answer is the same unique point, to the cent; the sweep tests compare
-the two on every shipped scenario and on random caps.
+pulp would build a fresh HiGHS model for every stage, and on the small programmes of grouped
+lines that building costs more than the solving. Here one HiGHS model takes every stage of a
+pass: a stage changes the objective and adds the row that keeps the previous optimum, and
+HiGHS starts from the basis it has. The stages, the slack of kept optima, the two passes and
+the whole-cent check are `allocation`'s own (see `_optimise` there), so the answer is the
+unique point of the staged programme, to the cent; the tests compare it with CBC's on every
+shipped scenario and on random plans.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .allocation import (
-    EPS_ABS,
-    EPS_LOOSE,
-    EPS_REL,
-    LIMITS,
-    AllocationError,
-    _Component,
-    _kept_optimum,
-    _quiet,
-    _spec,
-    _stages,
-    two_passes,
-)
-from .model import Plan
-from .money import display, from_cents
+from .allocation import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum, _quiet
 
 
-def solve_components(plan: Plan, components: list[_Component]) -> dict[tuple[int, str], int]:
-    """Each (group index, source) total of these components, in whole cents.
-
-    The components share no constraint; they are solved side by side in one model, as
-    `allocation` solves all of a plan's, each stage optimising every component at once.
-    """
-    groups = [group for component in components for group in component.groups]
-    caps = {key: amount for component in components for key, amount in component.caps.items()}
-    largest = max([group.amount for group in groups] + list(caps.values()))
-    if largest >= LIMITS["highs"]:
-        raise AllocationError(f"amounts of {display(from_cents(LIMITS['highs']))} or more cannot "
-                              "be allocated to the cent with highs")
-    spec = _spec(groups, caps)
-    stages = _stages(plan, spec, components)
-    cents = two_passes(spec, lambda offset, loose: _run(spec, stages, offset, loose))
-    return {key: cents[name] for key, name in spec.x.items()}
-
-
-def _run(spec: Any, stages: list[Any], offset: dict[str, int], loose: bool) -> dict[str, float]:
+def run_stages(spec: Any, stages: list[Any], offset: dict[str, int],
+               loose: bool) -> dict[str, float]:
     """One pass of the stages, in euros relative to `offset` (cents); the last stage's point."""
     import highspy
     import numpy

@@ -12,8 +12,8 @@ Thousands of points stay fast because only what a point changes is solved again:
 - the linear programme falls apart into components, groups of lines tied by caps; a
   component is solved once per distinct set of data and remembered, so a point re-solves only
   the components the varied rule touches, and those together;
-- with HiGHS, the stages run on one highspy model (`staged_highs`) instead of a pulp model
-  rebuilt for every stage;
+- with HiGHS, the stages of a pass run on one highspy model (`staged_highs`), as in `allocate`,
+  not on a model rebuilt for every stage;
 - points are shared among worker processes (one per core), and the results are put back in
   grid order, so the output does not depend on which worker was faster.
 
@@ -266,8 +266,9 @@ class PointSolver:
         groups = alloc._build_groups(items, self.target_mix)
         needed: dict[tuple[str, str | None], int] = {}
         for cap in plan.funding.caps:
-            needed[cap.key] = sum(cell.lo for item in items if cap.period in (None, item.period)
-                                  for cell in item.cells if cell.source == cap.source)
+            needed[cap.key] = sum(low for item in items if cap.period in (None, item.period)
+                                  for cell, low in zip(item.cells, item.lo)
+                                  if cell.source == cap.source)
         return items, groups, conflicts, needed
 
     def solve(self, values: Sequence[Decimal]) -> Point:
@@ -315,15 +316,10 @@ class PointSolver:
                 for component in components]
         new = [component for component, key in zip(components, keys) if key not in self.solved]
         if new:
-            if self.solver == "highs":
-                from .staged_highs import solve_components
-
-                totals = solve_components(plan, new)
-            else:
-                totals = self.allocation._solve(
-                    plan, [group for component in new for group in component.groups], new,
-                    {key: amount for component in new for key, amount in component.caps.items()},
-                    self.solver)
+            totals = self.allocation._solve(
+                plan, [group for component in new for group in component.groups], new,
+                {key: amount for component in new for key, amount in component.caps.items()},
+                self.solver)
             for component, key in zip(components, keys):
                 if key not in self.solved:
                     found = [{source: totals.get((group.index, source), 0)

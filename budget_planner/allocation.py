@@ -298,18 +298,40 @@ def _needed(items: list[_Item]) -> dict[tuple[str, str], dict[str, Any]]:
     return needed
 
 
-def _check_caps(plan: Plan, items: list[_Item], conflicts: list[str]) -> None:
-    """A cap below what pledges and minimum shares already need from it cannot hold."""
-    needed = _needed(items)
-    for cap in plan.funding.caps:
-        parts = [entry for (source, period), entry in needed.items()
-                 if source == cap.source and cap.period in (None, period)]
-        cents = sum(entry["cents"] for entry in parts)
-        causes = list(dict.fromkeys(cause for entry in parts for cause in entry["causes"]))
-        if cents > to_cents(cap.amount):
-            conflicts.append(f"{cap.describe()}{_origin(cap)}, but pledges and minimum shares "
-                             f"need {display(from_cents(cents))} from it: "
-                             + "; ".join(causes[:5]) + ("; ..." if len(causes) > 5 else ""))
+class Prepared:
+    """A plan's lines as the allocation sees them: their bounds, their groups and the
+    conflicts of their rules, built once. Caps enter none of these, so a sweep over caps
+    solves every point from one `Prepared`."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.conflicts: list[str] = []
+        self.notes: list[Finding] = []
+        self.items = _build_items(plan, _Rules(plan), self.conflicts, self.notes)
+        preference = plan.funding.preference
+        target_mix = dict(preference.target_mix) if preference and \
+            preference.kind == "target_mix" else {}
+        self.groups = _build_groups(self.items, target_mix)
+        self._needed = _needed(self.items)
+
+    def cap_conflicts(self, caps: Sequence[Cap]) -> list[str]:
+        """Caps below what pledges and minimum shares already need of them."""
+        conflicts = []
+        for cap in caps:
+            parts = [entry for (source, period), entry in self._needed.items()
+                     if source == cap.source and cap.period in (None, period)]
+            cents = sum(entry["cents"] for entry in parts)
+            causes = list(dict.fromkeys(cause for entry in parts for cause in entry["causes"]))
+            if cents > to_cents(cap.amount):
+                conflicts.append(f"{cap.describe()}{_origin(cap)}, but pledges and minimum "
+                                 f"shares need {display(from_cents(cents))} from it: "
+                                 + "; ".join(causes[:5]) + ("; ..." if len(causes) > 5 else ""))
+        return conflicts
+
+    def components(self, caps: dict[tuple[str, str | None], int]) -> list[_Component]:
+        """The groups with something to fund, in separate problems where no cap ties them."""
+        return _components([group for group in self.groups if group.sources and group.amount],
+                           caps)
 
 
 def _build_groups(items: list[_Item], target_mix: dict[str, Decimal]) -> list[_Group]:
@@ -763,9 +785,12 @@ def _stages(plan: Plan, spec: _Spec, components: list[_Component]) -> list[_Stag
 LIMITS = {"cbc": 10**13, "highs": 10**15}
 
 
-def _solve(plan: Plan, groups: list[_Group], components: list[_Component],
-           caps: dict[tuple[str, str | None], int], solver: str) -> dict[tuple[int, str], int]:
-    """Each group source's total in whole cents at the unique optimum."""
+def solve_components(plan: Plan, components: list[_Component],
+                     solver: str) -> dict[tuple[int, str], int]:
+    """Each (group index, source) total of these components in whole cents, at the unique
+    optimum. The components share no constraint and are solved side by side."""
+    groups = [group for component in components for group in component.groups]
+    caps = {key: amount for component in components for key, amount in component.caps.items()}
     if not groups:
         return {}
     largest = max([group.amount for group in groups] + list(caps.values()))
@@ -988,20 +1013,15 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     """Split every line's amount over its eligible sources under the plan's funding rules."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
-    conflicts: list[str] = []
-    notes: list[Finding] = []
-    items = _build_items(plan, _Rules(plan), conflicts, notes)
-    _check_caps(plan, items, conflicts)
+    prepared = Prepared(plan)
+    conflicts = prepared.conflicts + prepared.cap_conflicts(plan.funding.caps)
+    notes = tuple(prepared.notes)
     if conflicts:
-        return AllocationResult("infeasible", solver, ZERO, (), (), (), tuple(conflicts),
-                                tuple(notes))
-    preference = plan.funding.preference
-    target_mix = dict(preference.target_mix) if preference and preference.kind == "target_mix" else {}
+        return AllocationResult("infeasible", solver, ZERO, (), (), (), tuple(conflicts), notes)
     caps = {cap.key: to_cents(cap.amount) for cap in plan.funding.caps}
-    groups = _build_groups(items, target_mix)
-    funded = [group for group in groups if group.sources and group.amount]
-    components = _components(funded, caps)
-    totals = _solve(plan, funded, components, caps, solver)
+    components = prepared.components(caps)
+    totals = solve_components(plan, components, solver)
+    items, groups = prepared.items, prepared.groups
     used: dict[tuple[str, str | None], int] = {}
     for group in groups:
         group_totals = {source: totals.get((group.index, source), 0) for source in group.sources}
@@ -1026,7 +1046,7 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     objective = from_cents(sum(item.row[-1] for item in items))
     sources = _source_uses(plan, components, caps, used, exhausted, solver)
     return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
-                            sources, (), tuple(notes))
+                            sources, (), notes)
 
 
 def _verify(group: _Group, rows: list[list[int]], totals: dict[str, int]) -> None:
@@ -1113,4 +1133,5 @@ def funding_findings(plan: Plan) -> list[Finding]:
     return findings
 
 
-__all__ = ["SOLVERS", "AllocationError", "allocate", "funding_findings"]
+__all__ = ["SOLVERS", "AllocationError", "Prepared", "allocate", "funding_findings",
+           "solve_components"]

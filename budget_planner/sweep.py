@@ -33,7 +33,7 @@ from typing import Any, Literal
 from .funding import Cap, Funding, ShareRule, parse_share, percent_text
 from .loader import suggest
 from .model import Plan, Problem
-from .money import CENT, MoneyError, display, from_cents, money_text, parse_money
+from .money import CENT, MoneyError, display, from_cents, money_text, parse_money, to_cents
 
 KINDS = ("cap", "min", "max")
 MAX_POINTS = 100_000
@@ -243,59 +243,34 @@ class PointSolver:
     """Solves points of one sweep, keeping what does not change between them."""
 
     def __init__(self, plan: Plan, axes: Sequence[Axis], solver: str = "highs"):
-        from . import allocation
+        from .allocation import Prepared
 
-        self.allocation = allocation
         self.plan, self.axes, self.solver = plan, tuple(axes), solver
         self.periods = tuple(period.id for period in plan.periods)
         self.sources = plan.source_ids
-        preference = plan.funding.preference
-        self.target_mix = dict(preference.target_mix) if preference and \
-            preference.kind == "target_mix" else {}
         self.solved: dict[Any, list[dict[str, int]]] = {}
-        self.fixed: tuple[Any, ...] | None = None
+        self.fixed: Prepared | None = None
         if all(axis.parameter.kind == "cap" for axis in self.axes):
             # Caps enter neither the lines' bounds nor the groups: build them once.
             first = [axis.values[0] for axis in self.axes]
-            self.fixed = self._groups(with_values(plan, self.axes, first))
-
-    def _groups(self, plan: Plan) -> tuple[Any, ...]:
-        alloc = self.allocation
-        conflicts: list[str] = []
-        items = alloc._build_items(plan, alloc._Rules(plan), conflicts, [])
-        groups = alloc._build_groups(items, self.target_mix)
-        needed: dict[tuple[str, str | None], int] = {}
-        for cap in plan.funding.caps:
-            needed[cap.key] = sum(low for item in items if cap.period in (None, item.period)
-                                  for cell, low in zip(item.cells, item.lo)
-                                  if cell.source == cap.source)
-        return items, groups, conflicts, needed
+            self.fixed = Prepared(with_values(plan, self.axes, first))
 
     def solve(self, values: Sequence[Decimal]) -> Point:
-        alloc = self.allocation
+        from .allocation import Prepared
+
         values = tuple(values)
         plan = with_values(self.plan, self.axes, values)
-        caps = {cap.key: alloc.to_cents(cap.amount) for cap in plan.funding.caps}
-        if self.fixed is not None:
-            items, groups, conflicts, needed = self.fixed
-            if conflicts or any(needed.get(key, 0) > amount for key, amount in caps.items()):
-                conflicts = list(conflicts)
-                alloc._check_caps(plan, items, conflicts)
-        else:
-            items, groups, conflicts, _ = self._groups(plan)
-            conflicts = list(conflicts)
-            alloc._check_caps(plan, items, conflicts)
+        prepared = self.fixed or Prepared(plan)
+        conflicts = prepared.conflicts + prepared.cap_conflicts(plan.funding.caps)
         if conflicts:
             return Point(values, "infeasible", conflict=conflicts[0])
+        caps = {cap.key: to_cents(cap.amount) for cap in plan.funding.caps}
         unfunded = dict.fromkeys(self.periods, 0)
         allocated = {(source, period): 0 for source in self.sources for period in self.periods}
-        funded = []
-        for group in groups:
-            if group.sources and group.amount:
-                funded.append(group)
-            else:
+        for group in prepared.groups:
+            if not (group.sources and group.amount):
                 unfunded[group.period] += group.amount
-        for component, found in self._components(plan, alloc._components(funded, caps)):
+        for component, found in self._components(plan, prepared.components(caps)):
             for group, totals in zip(component.groups, found):
                 for source, cents in totals.items():
                     allocated[source, group.period] += cents
@@ -316,10 +291,9 @@ class PointSolver:
                 for component in components]
         new = [component for component, key in zip(components, keys) if key not in self.solved]
         if new:
-            totals = self.allocation._solve(
-                plan, [group for component in new for group in component.groups], new,
-                {key: amount for component in new for key, amount in component.caps.items()},
-                self.solver)
+            from .allocation import solve_components
+
+            totals = solve_components(plan, new, self.solver)
             for component, key in zip(components, keys):
                 if key not in self.solved:
                     found = [{source: totals.get((group.index, source), 0)

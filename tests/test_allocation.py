@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from budget_planner.allocation import allocate, funding_findings
+from budget_planner.allocation import AllocationError, allocate, funding_findings
 from budget_planner.allocation_views import allocation_json
 from budget_planner.cli import cli
 from budget_planner.loader import load_plan
@@ -387,6 +387,18 @@ exactly = "50%"
     assert result.conflicts == ("P/a: EC exactly 50% (funding.shares[0]) of 0.01 is not a whole "
                                 "number of cents",)
 
+
+def test_amounts_beyond_what_a_solver_keeps_to_the_cent_are_refused(tmp_path, runner):
+    """CBC reads a model file of 13 significant digits: from 100 billion euros (10**13 cents)
+    a cent could be lost, so CBC refuses and points to HiGHS, which allocates it exactly."""
+    plan = load(tmp_path, plan_text([("P", [("a", 100_000_000_000, ["EC"]),
+                                            ("b", "0.01", ["EC", "OTHER"])])]))
+    with pytest.raises(AllocationError, match=r"100,000,000,000.00 or more .* with cbc; "
+                                              r"use --solver highs"):
+        allocate(plan, solver="cbc")
+    assert allocate(plan).objective == 0
+    result = runner.invoke(cli, ["allocate", str(tmp_path / "plan.toml"), "--solver", "cbc"])
+    assert result.exit_code == 2 and "use --solver highs" in result.output
 
 # --- the seed plan and its scenarios ------------------------------------------------------------
 

@@ -15,6 +15,8 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999999.99")
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(_\d+)*|\d{1,3}( \d{3})+)(\.\d+)?")
+#: The usual amount, "1234.56" or "1234": it passes every check below, so it is read at once.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 
 
 class MoneyError(ValueError):
@@ -28,6 +30,8 @@ class MoneyError(ValueError):
 
 def parse_money(value: object) -> Decimal:
     """Read an amount from a plan value: an integer or a decimal string with at most 2 decimals."""
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value).quantize(CENT)
     if isinstance(value, bool):
         raise MoneyError("wrong-type", f"expected an amount, found a boolean ({str(value).lower()})")
     if isinstance(value, int):

@@ -8,13 +8,13 @@ baseline; `stacked` adds the scenarios one after another, as `--scenario` option
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from .loader import parse_toml
 from .model import AllocationResult, Plan, Source, SourceUse
 from .money import ZERO, display, money_text
 from .reconcile import Reconciliation, reconcile
@@ -221,8 +221,8 @@ def _caps(runs: Sequence[Run], periods: tuple[str, ...],
 def looks_like_plan(path: Path) -> bool:
     """Whether a file is a plan (it has a [programme] table) rather than a scenario."""
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError):
+        data = parse_toml(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(data.get("programme"), dict)
 

@@ -180,6 +180,9 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
                                 "`budget-planner import` turns a workbook made by build into one")
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some Windows editors write
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return fail("not-utf8", "is UTF-16 text (as Notepad saves \"Unicode\"); save it as UTF-8",
+                    1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -881,26 +881,7 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
         return chosen
 
     def path(starts: list[int], done: Any) -> list[tuple[int, int, int]] | None:
-        """Moves (row, from, to) from one of `starts` to a column for which `done` holds."""
-        previous: dict[int, tuple[int, int] | None] = {start: None for start in starts}
-        queue = list(starts)
-        for u in queue:
-            if done(u):
-                moves = []
-                step = previous[u]
-                while step is not None:
-                    r, before = step
-                    moves.append((r, before, u))
-                    u = before
-                    step = previous[u]
-                return moves[::-1]
-            for v in range(width):
-                if v not in previous:
-                    r = best_row(u, v)
-                    if r is not None:
-                        previous[v] = (r, u)
-                        queue.append(v)
-        return None
+        return _path(width, starts, done, best_row, forward=True)
 
     def apply(moves: list[tuple[int, int, int]]) -> None:
         for r, u, v in moves:
@@ -913,12 +894,24 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
         if short_row is not None:
             starts = [j for j in range(width) if x[short_row][j] < hi[short_row][j]]
             starts.sort(key=lambda j: -(share[short_row][j] - x[short_row][j] * amount))
+            def takes(u: int) -> bool:
+                """A column that is a cent short, or one a line with a cent too many can
+                give up."""
+                return column_need[u] > 0 or (long_row is not None
+                                              and x[long_row][u] > lo[long_row][u])
+
             for j in starts:
                 x[short_row][j] += 1
-                moves = path([j], lambda u: column_need[u] > 0)
+                moves = path([j], takes)
                 if moves is not None:
                     apply(moves)
-                    column_need[moves[-1][2] if moves else j] -= 1
+                    end = moves[-1][2] if moves else j
+                    if column_need[end] > 0:
+                        column_need[end] -= 1
+                    else:
+                        assert long_row is not None
+                        x[long_row][end] -= 1
+                        row_need[long_row] += 1
                     row_need[short_row] -= 1
                     break
                 x[short_row][j] -= 1
@@ -930,7 +923,7 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
             for j in starts:
                 x[long_row][j] -= 1
                 # Column j is now one short: find a column with a cent too many that reaches j.
-                moves = _reverse_path(width, j, lambda u: column_need[u] < 0, best_row)
+                moves = _path(width, [j], lambda u: column_need[u] < 0, best_row, forward=False)
                 if moves is not None:
                     apply(moves)
                     column_need[moves[0][1] if moves else j] += 1
@@ -952,27 +945,27 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
     raise AllocationError("splitting a group's totals did not converge")  # pragma: no cover
 
 
-def _reverse_path(width: int, target: int, done: Any,
-                  best_row: Any) -> list[tuple[int, int, int]] | None:
-    """Moves (row, from, to) from a column for which `done` holds to `target`."""
-    following: dict[int, tuple[int, int] | None] = {target: None}
-    queue = [target]
-    for v in queue:
-        if done(v):
+def _path(width: int, starts: list[int], done: Any, best_row: Any,
+          forward: bool) -> list[tuple[int, int, int]] | None:
+    """The shortest list of moves (row, from column, to column), found breadth first: forward,
+    from one of `starts` to a column for which `done` holds; backward, from such a column to
+    one of `starts`."""
+    previous: dict[int, tuple[int, int] | None] = dict.fromkeys(starts)
+    queue = list(starts)
+    for node in queue:
+        if done(node):
             moves = []
-            step = following[v]
-            while step is not None:
-                r, after = step
-                moves.append((r, v, after))
-                v = after
-                step = following[v]
-            return moves
-        for u in range(width):
-            if u not in following:
-                r = best_row(u, v)
+            while previous[node] is not None:
+                r, other = previous[node]  # type: ignore[misc]
+                moves.append((r, other, node) if forward else (r, node, other))
+                node = other
+            return moves[::-1] if forward else moves
+        for other in range(width):
+            if other not in previous:
+                r = best_row(node, other) if forward else best_row(other, node)
                 if r is not None:
-                    following[u] = (r, v)
-                    queue.append(u)
+                    previous[other] = (r, node)
+                    queue.append(other)
     return None
 
 

@@ -743,3 +743,43 @@ def test_allocation_invariants(tmp_path, case, data):
                           *rules["caps"][number + 1:]]
         higher = allocate(load(tmp_path, plan_text(periods, funding_text(raised)), "raised.toml"))
         assert higher.status == "optimal" and higher.objective <= result.objective
+
+
+# --- splitting a group's totals over its lines ------------------------------------------------
+
+@st.composite
+def split_cases(draw):
+    """Lines with bounds around a known whole-cent point, and that point's column totals: a
+    split of those totals within every bound exists (the point itself)."""
+    width = draw(st.integers(min_value=1, max_value=4))
+    rows = []
+    for _ in range(draw(st.integers(min_value=1, max_value=8))):
+        cents = draw(st.integers(min_value=0, max_value=60))
+        cuts = sorted(draw(st.lists(st.integers(0, cents), min_size=width, max_size=width)))
+        point = [high - low for low, high in zip([0, *cuts], cuts)]  # the gap is the rest
+        lo = [draw(st.integers(0, value)) for value in point]
+        hi = [draw(st.integers(value, cents)) for value in point]
+        rows.append((cents, lo, hi, point))
+    return width, rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(split_cases())
+def test_a_split_keeps_every_bound_and_every_total(case):
+    """Whatever the bounds, when some whole-cent split exists, `_split` finds one: each line's
+    cells within its bounds and adding up to its amount, each source adding up to its total."""
+    from budget_planner import allocation
+    from budget_planner.model import Line
+
+    width, rows = case
+    sources = tuple(f"S{number}" for number in range(width))
+    items = [allocation._Item(0, "P", Line(f"L{number}", "A", D(cents) / 100, sources), cents,
+                              (), lo, hi, ()) for number, (cents, lo, hi, _) in enumerate(rows)]
+    totals = {source: sum(point[number] for *_, point in rows)
+              for number, source in enumerate(sources)}
+    group = allocation._Group(0, 0, "P", sources, items, sum(row[0] for row in rows), {}, {})
+    split = allocation._split(group, totals)
+    for (cents, lo, hi, _), row in zip(rows, split):
+        assert sum(row) == cents and row[-1] >= 0
+        assert all(low <= value <= high for low, value, high in zip(lo, row, hi))
+    assert [sum(row[number] for row in split) for number in range(width)] == list(totals.values())

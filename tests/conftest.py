@@ -58,6 +58,39 @@ amount = 400
 sources = ["EC"]
 """
 
+#: One period: line a (1,000) may be paid by EC or National, line b (500) by EC only; tests
+#: add the caps they need.
+TWO_LINES = """
+[programme]
+name = "Two lines"
+currency = "EUR"
+total = 1_500
+
+[[sources]]
+id = "EC"
+
+[[sources]]
+id = "NATIONAL"
+
+[[periods]]
+id = "2020"
+first_year = 2020
+last_year = 2020
+total = 1_500
+
+[[periods.lines]]
+id = "a"
+activity = "A"
+amount = 1_000
+sources = ["EC", "NATIONAL"]
+
+[[periods.lines]]
+id = "b"
+activity = "B"
+amount = 500
+sources = ["EC"]
+"""
+
 
 @pytest.fixture
 def write(tmp_path: Path):

@@ -29,41 +29,12 @@ from budget_planner.sweep import (
 )
 from budget_planner.sweep_chart import sweep_chart
 
-from .conftest import ROOT, SEED_PLAN
+from .conftest import ROOT, SEED_PLAN, TWO_LINES
 
 D = Decimal
 
-#: Line a (1,000) may be paid by EC or National, line b (500) by EC only; National is capped.
-PLAN = """
-[programme]
-name = "Two lines"
-currency = "EUR"
-total = 1_500
-
-[[sources]]
-id = "EC"
-
-[[sources]]
-id = "NATIONAL"
-
-[[periods]]
-id = "2020"
-first_year = 2020
-last_year = 2020
-total = 1_500
-
-[[periods.lines]]
-id = "a"
-activity = "A"
-amount = 1_000
-sources = ["EC", "NATIONAL"]
-
-[[periods.lines]]
-id = "b"
-activity = "B"
-amount = 500
-sources = ["EC"]
-
+#: National is capped at 300.
+PLAN = TWO_LINES + """
 [[funding.caps]]
 source = "NATIONAL"
 period = "2020"

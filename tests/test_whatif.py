@@ -23,42 +23,13 @@ from budget_planner.whatif import (
 )
 from budget_planner.whatif_workbook import build_comparison_workbook
 
-from .conftest import ROOT, SEED_PLAN
+from .conftest import ROOT, SEED_PLAN, TWO_LINES
 
 D = Decimal
 SCENARIOS = ROOT / "plans" / "scenarios"
 
-#: One period: line a (1,000) may be paid by EC or National, line b (500) by EC only.
-TWO_LINES = """
-[programme]
-name = "Two lines"
-currency = "EUR"
-total = 1_500
-
-[[sources]]
-id = "EC"
-
-[[sources]]
-id = "NATIONAL"
-
-[[periods]]
-id = "2020"
-first_year = 2020
-last_year = 2020
-total = 1_500
-
-[[periods.lines]]
-id = "a"
-activity = "A"
-amount = 1_000
-sources = ["EC", "NATIONAL"]
-
-[[periods.lines]]
-id = "b"
-activity = "B"
-amount = 500
-sources = ["EC"]
-
+#: Both sources capped.
+CAPPED = TWO_LINES + """
 [[funding.caps]]
 source = "EC"
 period = "2020"
@@ -79,7 +50,7 @@ def _row(comparison, measure, period=None, source=None):
 
 
 def _two_lines(write, ec, national, by):
-    plan, problems = load_plan(write("plan.toml", TWO_LINES.format(ec=ec, national=national)))
+    plan, problems = load_plan(write("plan.toml", CAPPED.format(ec=ec, national=national)))
     assert problems == []
     scenario, problems = load_scenario(write("cut.toml", EC_CUT.format(by=by)), plan)
     assert problems == [] and scenario is not None

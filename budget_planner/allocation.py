@@ -841,17 +841,18 @@ def _split(group: _Group, totals: dict[str, int]) -> list[list[int]]:
                for value, least, most in zip(exact, low, high)]
         need = item.cents - sum(row)
         if need > 0:
-            up = [j for j in range(width) if row[j] < high[j] and row[j] * amount < exact[j]]
-            up.sort(key=lambda j: (-(behind[j] + exact[j] - row[j] * amount), j))
-            for j in up[:need]:
+            up = sorted((-(behind[j] + exact[j] - row[j] * amount), j) for j in range(width)
+                        if row[j] < high[j] and row[j] * amount < exact[j])
+            for _, j in up[:need]:
                 row[j] += 1
+            need -= min(need, len(up))
         elif need < 0:
-            down = [j for j in range(width)
-                    if row[j] > low[j] and row[j] * amount > exact[j] - amount]
-            down.sort(key=lambda j: (behind[j] + exact[j] - row[j] * amount, j))
-            for j in down[:-need]:
+            down = sorted((behind[j] + exact[j] - row[j] * amount, j) for j in range(width)
+                          if row[j] > low[j] and row[j] * amount > exact[j] - amount)
+            for _, j in down[:-need]:
                 row[j] -= 1
-        row_need.append(item.cents - sum(row))
+            need += min(-need, len(down))
+        row_need.append(need)
         behind = [ahead + value - cents * amount
                   for ahead, value, cents in zip(behind, exact, row)]
         x.append(row)

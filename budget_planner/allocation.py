@@ -22,9 +22,8 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import combinations
@@ -75,8 +74,6 @@ class _Item:
     lo: list[int]
     hi: list[int]
     group_key: tuple[Any, ...]
-    #: The split: each cell's amount, then the gap, in whole cents.
-    row: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -448,27 +445,8 @@ def _targets(group: _Group, target_mix: dict[str, Decimal]) -> dict[str, int]:
         return {}
     return dict(zip(group.sources, _largest_remainder(group.amount, weights)))
 
+
 # --- the linear programme ---------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence what solver libraries print to the process's standard output (HiGHS prints a
-    banner when its first instance is made), so that our output stays clean."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no file descriptor 1
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
 
 def _cbc_program() -> str:
     """The CBC program: the one bundled with pulp 3, else `cbc` on the PATH."""
@@ -972,12 +950,13 @@ def _path(width: int, starts: list[int], done: Any, best_row: Any,
 
 # --- explanations -----------------------------------------------------------------------------
 
-def _gap_reason(item: _Item, exhausted: dict[tuple[str, str | None], Cap]) -> str:
+def _gap_reason(item: _Item, row: list[int],
+                exhausted: dict[tuple[str, str | None], Cap]) -> str:
     """Why a line keeps a gap: every eligible source is at its bound or out of money."""
     if not item.cells:
         return "no eligible source marked"
     capped, shares, pledges, other = [], [], [], []
-    for cell, amount, high in zip(item.cells, item.row, item.hi):
+    for cell, amount, high in zip(item.cells, row, item.hi):
         if cell.pledge is not None:
             pledges.append(f"{cell.source}{_origin(cell.pledge)}")
         elif amount >= high and cell.max_rule is not None:
@@ -1017,12 +996,13 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     totals = solve_components(plan, components, solver)
     items, groups = prepared.items, prepared.groups
     used: dict[tuple[str, str | None], int] = {}
+    rows: dict[tuple[str, str], list[int]] = {}  # each line's cells, then its gap, in cents
     for group in groups:
         group_totals = {source: totals.get((group.index, source), 0) for source in group.sources}
-        rows = _split(group, group_totals)
-        _verify(group, rows, group_totals)
-        for item, row in zip(group.items, rows):
-            item.row = row
+        split = _split(group, group_totals)
+        _verify(group, split, group_totals)
+        for item, row in zip(group.items, split):
+            rows[item.period, item.line.id] = row
         for source, cents in group_totals.items():
             for key in ((source, group.period), (source, None)):
                 used[key] = used.get(key, 0) + cents
@@ -1032,12 +1012,14 @@ def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     exhausted = {cap.key: cap for cap in plan.funding.caps if used.get(cap.key, 0) == caps[cap.key]}
     allocations, gaps = [], []
     for item in items:
-        period, line_id, row = item.period, item.line.id, item.row
+        period, line_id = item.period, item.line.id
+        row = rows[period, line_id]
         allocations += [Allocation(period, line_id, cell.source, from_cents(cents))
                         for cell, cents in zip(item.cells, row)]
         if row[-1]:
-            gaps.append(Gap(period, line_id, from_cents(row[-1]), _gap_reason(item, exhausted)))
-    objective = from_cents(sum(item.row[-1] for item in items))
+            gaps.append(Gap(period, line_id, from_cents(row[-1]),
+                            _gap_reason(item, row, exhausted)))
+    objective = from_cents(sum(row[-1] for row in rows.values()))
     sources = _source_uses(plan, components, caps, used, exhausted, solver)
     return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
                             sources, (), notes)

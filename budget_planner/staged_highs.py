@@ -11,9 +11,33 @@ shipped scenario and on random plans.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
-from .allocation import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum, _quiet
+from .allocation import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence what HiGHS prints to the process's standard output (a banner when its first
+    instance is made), so that our output stays clean."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no file descriptor 1
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def run_stages(spec: Any, stages: list[Any], offset: dict[str, int],

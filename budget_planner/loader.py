@@ -35,8 +35,9 @@ SOURCE_KEYS = ("id", "name", "description")
 PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines")
 LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes")
 _LINE_KEY_SET = frozenset(LINE_KEYS)
-#: One dotted key of hundreds of parts (`a.a.a...`): tomllib needs memory quadratic in the parts
-#: (10,000 parts take 400 MB), and no plan has more than a few.
+#: One dotted key of hundreds of parts (`a.a.a...`): TOML parsers need time and memory
+#: quadratic in the parts (tomllib took 400 MB for 10,000; tomli stops at 1,000 with an error
+#: that names no line), and no plan has more than a few. Refused first, with its line.
 _LONG_DOTTED_KEY = re.compile(
     r"(?<![\w\"'.-])(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+){256}")
 #: Every byte but "." and newline (see `_long_dotted_key`).

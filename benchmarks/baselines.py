@@ -131,7 +131,7 @@ def engine_allocation(path: Path) -> tuple[Decimal, float]:
     from budget_planner import load_plan
 
     gc.disable()
-    from budget_planner.allocation import allocate
+    from budget_planner.engine.allocation import allocate
 
     plan, problems = load_plan(path)
     assert plan is not None, problems

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
-from .files import OutputError, write_atomic
-from .loader import load_plan
-from .model import AllocationResult, Plan, Problem
+from .core.files import OutputError, write_atomic
+from .planfile.loader import load_plan
+from .core.model import AllocationResult, Plan, Problem
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from .engine.scenario import Scenario
 
 SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
 EXIT_FINDINGS = 1
@@ -38,7 +38,7 @@ def default_plan() -> Path:
 
 def fail_invalid(problems: list[Problem] | list[str]) -> NoReturn:
     """Print every problem (`file:line: field: message`) to stderr and exit 2."""
-    from .render import problems_text
+    from .views.render import problems_text
 
     if problems and isinstance(problems[0], Problem):
         click.echo(problems_text(problems), err=True)  # type: ignore[arg-type]
@@ -130,8 +130,8 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool) -> Non
     2 when the plan is invalid. PLAN may be a workbook made by `build` (.xlsx): a total whose
     formula was overwritten by a typed number is then an error too.
     """
-    from .reconcile import reconcile
-    from .render import check_json, check_markdown, check_text, to_json
+    from .engine.reconcile import reconcile
+    from .views.render import check_json, check_markdown, check_text, to_json
 
     result = check_workbook(plan) if is_workbook_path(plan) else reconcile(read_plan(plan))
     views = {"text": check_text, "markdown": check_markdown,
@@ -146,7 +146,7 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool) -> Non
 @output_option
 def show(plan: Path | None, fmt: str, output: Path | None) -> None:
     """Show the plan as the programme's financing table: lines, amounts, funding marks."""
-    from .render import show_csv, show_json, show_text, to_json
+    from .views.render import show_csv, show_json, show_text, to_json
 
     loaded = read_plan(plan)
     views = {"text": show_text, "csv": show_csv, "json": lambda value: to_json(show_json(value))}
@@ -163,7 +163,7 @@ def load_any(path: Path) -> tuple[Plan | None, list[Problem]]:
     """A plan file, or a workbook made by `build` (told apart by the .xlsx suffix)."""
     note_inputs(path)
     if is_workbook_path(path):
-        from .workbook_import import load_workbook_plan
+        from .xlsx.reader import load_workbook_plan
 
         return load_workbook_plan(path)
     return load_plan(path)
@@ -171,7 +171,7 @@ def load_any(path: Path) -> tuple[Plan | None, list[Problem]]:
 
 def check_workbook(path: Path) -> Any:
     """The Reconciliation of a workbook, with its overwritten totals among the findings."""
-    from .workbook_import import reconcile_workbook
+    from .xlsx.reader import reconcile_workbook
 
     note_inputs(path)
     result, problems = reconcile_workbook(path)
@@ -183,7 +183,7 @@ def check_workbook(path: Path) -> Any:
 def apply_scenarios(plan: Plan, paths: tuple[Path, ...]) -> tuple[Plan, list[Scenario]]:
     """The plan with each scenario applied in turn, and the scenarios; on any problem in any
     file, every problem, then exit 2."""
-    from .scenario import apply_scenario, load_scenario
+    from .engine.scenario import apply_scenario, load_scenario
 
     note_inputs(*paths)
     problems: list[Problem] = []
@@ -201,7 +201,7 @@ def apply_scenarios(plan: Plan, paths: tuple[Path, ...]) -> tuple[Plan, list[Sce
 
 def solve(plan: Plan, solver: str = "highs") -> AllocationResult:
     """The allocation; a missing or failing solver exits 2 without a traceback."""
-    from .allocation import AllocationError, allocate
+    from .engine.allocation import AllocationError, allocate
 
     try:
         return allocate(plan, solver=solver)
@@ -238,7 +238,7 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -
 
     The same plan always gives a byte-identical file (set SOURCE_DATE_EPOCH to date it).
     """
-    from .workbook import BuildInfo, WorkbookError, build_workbook
+    from .xlsx.workbook import BuildInfo, WorkbookError, build_workbook
 
     loaded = read_plan(plan)
     files = loaded.files
@@ -261,8 +261,8 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -
 def import_workbook(workbook: Path, output: Path | None) -> None:
     """Read a workbook made by `build`, perhaps edited (amounts, marks, notes, lines added or
     removed, stated totals), back into a plan file."""
-    from .plan_writer import plan_toml
-    from .workbook_import import read_workbook
+    from .planfile.writer import plan_toml
+    from .xlsx.reader import read_workbook
 
     if not is_workbook_path(workbook):
         fail_invalid([f"{workbook}: expected an Excel workbook (.xlsx) made by "
@@ -288,8 +288,8 @@ def diff(a: Path, b: Path, fmt: str, output: Path | None) -> None:
 
     Exit 0 when A and B hold the same plan, 1 when they differ, 2 when either is invalid.
     """
-    from .diff import diff_json, diff_plans, diff_text
-    from .render import to_json
+    from .engine.diff import diff_json, diff_plans, diff_text
+    from .views.render import to_json
 
     old, old_problems = load_any(a)
     new, new_problems = load_any(b)
@@ -316,8 +316,8 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
     Exit 0 when solved, 1 when the rules conflict (or, with --strict, a gap is left),
     2 when the plan or a scenario is invalid.
     """
-    from .allocation_views import allocation_csv, allocation_json, allocation_text
-    from .render import to_json
+    from .views.allocation import allocation_csv, allocation_json, allocation_text
+    from .views.render import to_json
 
     loaded, applied = apply_scenarios(read_plan(plan), scenarios)
     result = solve(loaded, solver)
@@ -345,8 +345,8 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
 
     HTML is one self-contained file (inline CSS and SVG), readable on screen and in print.
     """
-    from .reconcile import reconcile
-    from .reports import build_report, render_html, render_markdown
+    from .engine.reconcile import reconcile
+    from .views.reports import build_report, render_html, render_markdown
 
     base = read_plan(plan)
     loaded, applied = apply_scenarios(base, scenarios)
@@ -365,8 +365,8 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
 
 def compare_stacked(plan: Plan, applied: list[Scenario], solver: str = "highs") -> Any:
     """The baseline, then each scenario added in turn; a failing solver exits 2."""
-    from .allocation import AllocationError
-    from .whatif import stacked
+    from .engine.allocation import AllocationError
+    from .engine.whatif import stacked
 
     try:
         return stacked(plan, applied, solver=solver)
@@ -394,11 +394,11 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     Exit 0 when every run is solved and reconciles, 1 when a run's rules conflict or its
     totals do not reconcile, 2 when a file is invalid.
     """
-    from .allocation import AllocationError
-    from .render import to_json
-    from .scenario import load_scenario
-    from .whatif import looks_like_plan, render_whatif, whatif_json, whatif_text
-    from .whatif import whatif as compare_each
+    from .engine.allocation import AllocationError
+    from .views.render import to_json
+    from .engine.scenario import load_scenario
+    from .engine.whatif import looks_like_plan, render_whatif, whatif_json, whatif_text
+    from .engine.whatif import whatif as compare_each
 
     plan_path = paths[0] if looks_like_plan(paths[0]) else None
     scenario_paths = paths[1:] if plan_path is not None else paths
@@ -420,8 +420,8 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     except AllocationError as error:
         fail_invalid([str(error)])
     if output is not None and output.suffix.lower() == ".xlsx":
-        from .whatif_workbook import build_comparison_workbook
-        from .workbook import WorkbookError
+        from .xlsx.comparison import build_comparison_workbook
+        from .xlsx.workbook import WorkbookError
 
         try:
             emit(build_comparison_workbook(comparison), output)
@@ -461,10 +461,10 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     """
     import time
 
-    from .allocation import AllocationError
-    from .render import to_json
-    from .sweep import parse_vary, run_sweep, sweep_csv, sweep_json, sweep_text, workers
-    from .sweep_chart import sweep_chart
+    from .engine.allocation import AllocationError
+    from .views.render import to_json
+    from .engine.sweep import parse_vary, run_sweep, sweep_csv, sweep_json, sweep_text, workers
+    from .views.sweep_chart import sweep_chart
 
     loaded, _ = apply_scenarios(read_plan(plan), scenarios)
     problems: list[Problem] = []

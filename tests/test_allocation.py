@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from budget_planner.allocation import AllocationError, allocate, funding_findings
-from budget_planner.allocation_views import allocation_json
+from budget_planner.engine.allocation import AllocationError, allocate, funding_findings
+from budget_planner.views.allocation import allocation_json
 from budget_planner.cli import cli
-from budget_planner.loader import load_plan
-from budget_planner.scenario import apply_scenario, load_scenario
+from budget_planner.planfile.loader import load_plan
+from budget_planner.engine.scenario import apply_scenario, load_scenario
 
 from .conftest import ROOT, SEED_PLAN
 
@@ -768,8 +768,8 @@ def split_cases(draw):
 def test_a_split_keeps_every_bound_and_every_total(case):
     """Whatever the bounds, when some whole-cent split exists, `_split` finds one: each line's
     cells within its bounds and adding up to its amount, each source adding up to its total."""
-    from budget_planner import allocation
-    from budget_planner.model import Line
+    from budget_planner.engine.allocation import solve as allocation
+    from budget_planner.core.model import Line
 
     width, rows = case
     sources = tuple(f"S{number}" for number in range(width))

@@ -6,7 +6,7 @@ import sys
 
 from budget_planner import load_plan, reconcile
 from budget_planner.cli import cli
-from budget_planner.render import check_json, show_json
+from budget_planner.views.render import check_json, show_json
 
 from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
 

@@ -6,7 +6,7 @@ import json
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.diff import diff_plans, diff_text
+from budget_planner.engine.diff import diff_plans, diff_text
 
 from .conftest import SEED_PLAN, SMALL_PLAN
 

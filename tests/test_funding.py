@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budget_planner.allocation import funding_findings
-from budget_planner.funding import (Cap, Funding, Known, Pledge, Preference, ShareRule,
+from budget_planner.engine.allocation import funding_findings
+from budget_planner.core.funding import (Cap, Funding, Known, Pledge, Preference, ShareRule,
                                     funding_toml, parse_funding, parse_share, percent_text)
-from budget_planner.loader import load_plan
+from budget_planner.planfile.loader import load_plan
 
 from .conftest import SMALL_PLAN
 
@@ -245,8 +245,8 @@ amount = 200
 def test_a_bare_number_share_suggests_the_percent_it_probably_means():
     import pytest
 
-    from budget_planner.funding import parse_share
-    from budget_planner.money import MoneyError
+    from budget_planner.core.funding import parse_share
+    from budget_planner.core.money import MoneyError
 
     for value, suggestion in ((0.85, '"85%"'), (85, '"85%"'), (0.125, '"12.5%"')):
         with pytest.raises(MoneyError, match=suggestion):

@@ -18,12 +18,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from budget_planner.allocation import allocate
-from budget_planner.loader import load_plan
-from budget_planner.money import MoneyError, parse_money
-from budget_planner.scenario import apply_scenario, load_scenario
-from budget_planner.workbook import build_workbook
-from budget_planner.workbook_import import read_workbook
+from budget_planner.engine.allocation import allocate
+from budget_planner.planfile.loader import load_plan
+from budget_planner.core.money import MoneyError, parse_money
+from budget_planner.engine.scenario import apply_scenario, load_scenario
+from budget_planner.xlsx.workbook import build_workbook
+from budget_planner.xlsx.reader import read_workbook
 
 from .conftest import SMALL_PLAN
 from .test_allocation import (SOURCES, funded_plans, funding_text, line_bounds, plan_text,

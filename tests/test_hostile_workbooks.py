@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from budget_planner.allocation import allocate
-from budget_planner.loader import load_plan
-from budget_planner.workbook import build_workbook
-from budget_planner.workbook_import import (MAX_UNPACKED, load_workbook_plan, read_workbook,
+from budget_planner.engine.allocation import allocate
+from budget_planner.planfile.loader import load_plan
+from budget_planner.xlsx.workbook import build_workbook
+from budget_planner.xlsx.reader import (MAX_UNPACKED, load_workbook_plan, read_workbook,
                                             reconcile_workbook)
 
 from .conftest import ROOT, SMALL_PLAN
@@ -376,12 +376,12 @@ def test_a_cell_outside_any_worksheet_is_damage(workbook, reference):
 
 
 def test_a_stored_plan_larger_than_any_plan(workbook, monkeypatch):
-    monkeypatch.setattr("budget_planner.workbook_import.MAX_PLAN_TEXT", 100)
+    monkeypatch.setattr("budget_planner.xlsx.reader.MAX_PLAN_TEXT", 100)
     assert codes(workbook) == [("_plan", "workbook-too-large")]
 
 
 def test_more_filled_cells_than_a_budget_workbook_has(workbook, monkeypatch):
-    monkeypatch.setattr("budget_planner.workbook_import.MAX_CELLS", 50)
+    monkeypatch.setattr("budget_planner.xlsx.reader.MAX_CELLS", 50)
     read = read_workbook(workbook)
     assert [p.code for p in read.problems] == ["workbook-too-large"]
     assert "more than 50 filled cells" in read.problems[0].message

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from budget_planner import load_plan
-from budget_planner.libreoffice import find_soffice, recalculate
-from budget_planner.scenario import apply_scenario, load_scenario
-from budget_planner.workbook import build_workbook
+from tests.support.libreoffice import find_soffice, recalculate
+from budget_planner.engine.scenario import apply_scenario, load_scenario
+from budget_planner.xlsx.workbook import build_workbook
 
 from .conftest import SEED_PLAN
 from .workbook_helpers import formula_cells, name_values, poison_cached_values
@@ -53,7 +53,7 @@ def soffice() -> str:
 @pytest.fixture(scope="module")
 def workbooks(soffice, tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """name -> (workbook as built, the poisoned copy after LibreOffice recalculated it)."""
-    from budget_planner.allocation import allocate
+    from budget_planner.engine.allocation import allocate
 
     folder = tmp_path_factory.mktemp("libreoffice")
     plan, problems = load_plan(SEED_PLAN)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from budget_planner import load_plan
-from budget_planner.model import Problem
+from budget_planner.core.model import Problem
 
 from .conftest import SMALL_PLAN
 

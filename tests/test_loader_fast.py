@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from budget_planner import loader
-from budget_planner.loader import Document, LineIndex, _PlanBuilder, load_plan
-from budget_planner.money import MoneyError, parse_money
+from budget_planner.planfile import loader
+from budget_planner.planfile.loader import Document, LineIndex, _PlanBuilder, load_plan
+from budget_planner.core.money import MoneyError, parse_money
 
 from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from budget_planner import files
+from budget_planner.core import files
 from budget_planner.cli import cli
-from budget_planner.files import OutputError, sweep_stale, write_atomic
-from budget_planner.workbook_import import as_read
+from budget_planner.core.files import OutputError, sweep_stale, write_atomic
+from budget_planner.xlsx.reader import as_read
 
 from .conftest import ROOT, SMALL_PLAN
 from .workbook_helpers import formula_cells, openpyxl_workbook
@@ -315,9 +315,9 @@ WRITERS = {
 
 @pytest.fixture
 def inputs(write, tmp_path) -> dict[str, str]:
-    from budget_planner.allocation import allocate
-    from budget_planner.loader import load_plan
-    from budget_planner.workbook import build_workbook
+    from budget_planner.engine.allocation import allocate
+    from budget_planner.planfile.loader import load_plan
+    from budget_planner.xlsx.workbook import build_workbook
 
     plan_path = write("small.toml", SMALL_PLAN)
     plan, _ = load_plan(plan_path)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from budget_planner import load_plan, reconcile
-from budget_planner.money import CENT
+from budget_planner.core.money import CENT
 
 settings.register_profile("default", suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("default")

@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budget_planner.render import to_json
+from budget_planner.views.render import to_json
 
 plain = st.none() | st.booleans() | st.integers() | st.text()
 values = st.recursive(plain, lambda inner: st.lists(inner, max_size=4)

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from budget_planner import load_plan
-from budget_planner.reports import build_report, render_html, render_markdown
-from budget_planner.scenario import load_scenario
-from budget_planner.whatif import render_whatif, stacked, whatif
+from budget_planner.views.reports import build_report, render_html, render_markdown
+from budget_planner.engine.scenario import load_scenario
+from budget_planner.engine.whatif import render_whatif, stacked, whatif
 
 from .conftest import ROOT, SEED_PLAN
 

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from budget_planner import load_plan, reconcile
-from budget_planner.allocation import allocate
-from budget_planner.reports import build_report, render_html, render_markdown
+from budget_planner.engine.allocation import allocate
+from budget_planner.views.reports import build_report, render_html, render_markdown
 
 from .conftest import SEED_PLAN
 

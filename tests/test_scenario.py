@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from budget_planner.cli import cli
-from budget_planner.funding import Cap, Funding, ShareRule
-from budget_planner.loader import load_plan
-from budget_planner.scenario import apply_scenario, load_scenario
+from budget_planner.core.funding import Cap, Funding, ShareRule
+from budget_planner.planfile.loader import load_plan
+from budget_planner.engine.scenario import apply_scenario, load_scenario
 
 from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
 
@@ -117,8 +117,8 @@ def test_the_text_view_names_the_scenario(runner):
 
 # --- line edits and scales (issue 6) ------------------------------------------------------------
 
-from budget_planner.reconcile import reconcile  # noqa: E402
-from budget_planner.scenario import apply_scenarios, parse_change, scale_period  # noqa: E402
+from budget_planner.engine.reconcile import reconcile  # noqa: E402
+from budget_planner.engine.scenario import apply_scenarios, parse_change, scale_period  # noqa: E402
 
 EDITS = """
 name = "Edits"
@@ -237,7 +237,7 @@ def test_scaling_a_period_scales_its_lines_and_totals_to_the_cent(write):
 
 
 def test_scale_period_splits_the_rounding_by_largest_remainder():
-    from budget_planner.model import Line, Period
+    from budget_planner.core.model import Line, Period
 
     period = Period("p", "", 2020, 2020, D("300.03"),
                     tuple(Line(name, name, D("100.01")) for name in "xyz"))

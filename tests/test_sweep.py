@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budget_planner.allocation import allocate
+from budget_planner.engine.allocation import allocate
 from budget_planner.cli import cli
-from budget_planner.loader import load_plan
-from budget_planner.scenario import apply_scenario, load_scenario
-from budget_planner.sweep import (
+from budget_planner.planfile.loader import load_plan
+from budget_planner.engine.scenario import apply_scenario, load_scenario
+from budget_planner.engine.sweep import (
     PARALLEL_FROM,
     PointSolver,
     grid,
@@ -27,7 +27,7 @@ from budget_planner.sweep import (
     sweep_text,
     with_values,
 )
-from budget_planner.sweep_chart import sweep_chart
+from budget_planner.views.sweep_chart import sweep_chart
 
 from .conftest import ROOT, SEED_PLAN, TWO_LINES
 

@@ -12,16 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget_planner.cli import cli
-from budget_planner.loader import load_plan
-from budget_planner.scenario import load_scenario
-from budget_planner.whatif import (
+from budget_planner.planfile.loader import load_plan
+from budget_planner.engine.scenario import load_scenario
+from budget_planner.engine.whatif import (
     render_whatif,
     stacked,
     whatif,
     whatif_json,
     whatif_text,
 )
-from budget_planner.whatif_workbook import build_comparison_workbook
+from budget_planner.xlsx.comparison import build_comparison_workbook
 
 from .conftest import ROOT, SEED_PLAN, TWO_LINES
 
@@ -254,7 +254,7 @@ def test_the_report_with_scenarios_compares_them_with_the_baseline(runner, tmp_p
     # The body of the report is the plan with both scenarios: the comparison's last column.
     plan, _ = load_plan(SEED_PLAN)
     first, _ = load_scenario(cut, plan)
-    from budget_planner.scenario import apply_scenario
+    from budget_planner.engine.scenario import apply_scenario
 
     second, _ = load_scenario(rates, apply_scenario(plan, first))
     last = stacked(plan, [first, second]).runs[-1]

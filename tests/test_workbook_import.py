@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.model import Line, Period, Plan, Programme, Source
-from budget_planner.money import MAX_AMOUNT
-from budget_planner.plan_writer import plan_toml
-from budget_planner.workbook import build_workbook
-from budget_planner.workbook_import import read_workbook
+from budget_planner.core.model import Line, Period, Plan, Programme, Source
+from budget_planner.core.money import MAX_AMOUNT
+from budget_planner.planfile.writer import plan_toml
+from budget_planner.xlsx.workbook import build_workbook
+from budget_planner.xlsx.reader import read_workbook
 
 from .conftest import SEED_PLAN
 from .workbook_helpers import edit_workbook, hand_allocation, insert_line

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from budget_planner.model import Allocation, AllocationResult, Gap, Plan, SourceUse
+from budget_planner.core.model import Allocation, AllocationResult, Gap, Plan, SourceUse
 
 ZERO = Decimal(0)
 

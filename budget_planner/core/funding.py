@@ -184,7 +184,7 @@ class Known:
 
 def _suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
     # The loader owns the "did you mean" wording; it imports this module, so import it late.
-    from .loader import suggest
+    from ..planfile.loader import suggest
 
     return suggest(key, allowed)
 

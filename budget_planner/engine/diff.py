@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .model import Line, Period, Plan
-from .money import display, money_text
-from .tables import mark
+from ..core.model import Line, Period, Plan
+from ..core.money import display, money_text
+from ..views.tables import mark
 
 Value = str | Decimal | None
 

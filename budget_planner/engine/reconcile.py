@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import Finding, Plan
-from .money import ZERO, display
+from ..core.model import Finding, Plan
+from ..core.money import ZERO, display
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from .funding import Cap, Funding, Known, parse_funding, percent_text
-from .loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document, suggest
-from .model import Line, Period, Plan, Problem
-from .money import CENT, ZERO, display, money_text, type_name
+from ..core.funding import Cap, Funding, Known, parse_funding, percent_text
+from ..planfile.loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document, suggest
+from ..core.model import Line, Period, Plan, Problem
+from ..core.money import CENT, ZERO, display, money_text, type_name
 
 SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale")
 LINES_KEYS = ("remove", "change", "add")

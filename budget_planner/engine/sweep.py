@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
-from .funding import Cap, Funding, ShareRule, parse_share, percent_text
-from .loader import suggest
-from .model import Plan, Problem
-from .money import CENT, MoneyError, display, from_cents, money_text, parse_money, to_cents
+from ..core.funding import Cap, Funding, ShareRule, parse_share, percent_text
+from ..planfile.loader import suggest
+from ..core.model import Plan, Problem
+from ..core.money import CENT, MoneyError, display, from_cents, money_text, parse_money, to_cents
 
 KINDS = ("cap", "min", "max")
 MAX_POINTS = 100_000
@@ -523,7 +523,7 @@ def break_even_text(sweep: Sweep, item: BreakEven) -> str:
 
 
 def sweep_text(sweep: Sweep) -> str:
-    from .render import text_table
+    from ..views.render import text_table
 
     plan = sweep.plan
     infeasible = sum(1 for point in sweep.points if point.status != "optimal")

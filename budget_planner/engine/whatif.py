@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from .loader import parse_toml
-from .model import AllocationResult, Plan, Source, SourceUse
-from .money import ZERO, display, money_text
+from ..planfile.loader import parse_toml
+from ..core.model import AllocationResult, Plan, Source, SourceUse
+from ..core.money import ZERO, display, money_text
 from .reconcile import Reconciliation, reconcile
 from .scenario import Scenario, apply_scenario
 
@@ -262,7 +262,7 @@ def status_text(run: Run) -> str:
 
 
 def whatif_text(comparison: Comparison) -> str:
-    from .render import text_table
+    from ..views.render import text_table
 
     parts = [f"What if: {comparison.programme}, amounts in {comparison.currency}", ""]
     for each in comparison.runs:
@@ -356,7 +356,7 @@ def whatif_json(comparison: Comparison) -> dict[str, Any]:
 
 def comparison_chart(comparison: Comparison) -> str:
     """Stacked bars: each run's programme allocation by source, and its unfunded part."""
-    from .charts import stacked_bars_svg
+    from ..views.charts import stacked_bars_svg
 
     runs = [each for each in comparison.runs if each.optimal]
     programme = {(row.measure, row.source): row for row in comparison.rows if row.period is None}
@@ -374,7 +374,7 @@ def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"]) -> s
     """The comparison as a self-contained HTML page or a Markdown document."""
     from markupsafe import Markup
 
-    from .reports import template_environment
+    from ..views.reports import template_environment
 
     if fmt == "html":
         template = template_environment(autoescape=True).get_template("whatif.html.j2")

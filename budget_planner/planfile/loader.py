@@ -19,9 +19,9 @@ from typing import Any
 
 import tomli
 
-from .funding import Known, parse_funding
-from .model import Line, Origin, Period, Plan, Problem, Programme, Source
-from .money import MoneyError, parse_money, type_name
+from ..core.funding import Known, parse_funding
+from ..core.model import Line, Origin, Period, Plan, Problem, Programme, Source
+from ..core.money import MoneyError, parse_money, type_name
 
 SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")

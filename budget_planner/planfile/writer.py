@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .funding import funding_toml
-from .model import Line, Period, Plan
-from .money import CENT
+from ..core.funding import funding_toml
+from ..core.model import Line, Period, Plan
+from ..core.money import CENT
 
 SEPARATOR = "# " + "-" * 93
 

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .model import AllocationResult, Plan
-from .money import ZERO, display, money_text
+from ..core.model import AllocationResult, Plan
+from ..core.money import ZERO, display, money_text
 from .render import finding_json, text_table
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from ..engine.scenario import Scenario
 
 ALLOCATION_COLUMNS = ["period", "line", "source", "amount"]
 

@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .model import Finding, Plan, Problem
-from .money import display, money_text
-from .reconcile import Reconciliation, TotalCheck
+from ..core.model import Finding, Plan, Problem
+from ..core.money import display, money_text
+from ..engine.reconcile import Reconciliation, TotalCheck
 from .tables import line_records, seed_table_rows
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -12,15 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import AllocationResult, Plan
-from .money import ZERO, display
-from .reconcile import Reconciliation
+from ..core.model import AllocationResult, Plan
+from ..core.money import ZERO, display
+from ..engine.reconcile import Reconciliation
 from .tables import mark
 
 if TYPE_CHECKING:
-    from .whatif import Comparison
+    from ..engine.whatif import Comparison
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +77,8 @@ def funding_chart(report: Report) -> str:
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
-    from .whatif import cap_text, run_title, signed, status_text
-    from .workbook import shown_path
+    from ..engine.whatif import cap_text, run_title, signed, status_text
+    from ..xlsx.workbook import shown_path
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
@@ -104,7 +104,7 @@ def render_html(report: Report) -> str:
     template = _environment(autoescape=True).get_template("report.html.j2")
     comparison_chart = None
     if report.comparison is not None:
-        from .whatif import comparison_chart as draw
+        from ..engine.whatif import comparison_chart as draw
 
         comparison_chart = Markup(draw(report.comparison))
     return template.render(report=report, chart=Markup(funding_chart(report)),

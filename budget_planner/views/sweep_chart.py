@@ -10,7 +10,7 @@ import io
 from typing import Literal
 
 from .charts import GAP_COLOUR, PALETTE
-from .sweep import Sweep
+from ..engine.sweep import Sweep
 
 
 def sweep_chart(sweep: Sweep, fmt: Literal["svg", "png"] = "svg") -> bytes:

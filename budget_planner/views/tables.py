@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .model import Plan
-from .money import money_text
+from ..core.model import Plan
+from ..core.money import money_text
 
 if TYPE_CHECKING:
     import pandas

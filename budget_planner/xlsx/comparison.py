@@ -14,9 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .money import CENT
-from .whatif import Comparison, cap_text, run_title, status_text
+from .. import __version__
+from ..core.money import CENT
+from ..engine.whatif import Comparison, cap_text, run_title, status_text
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet

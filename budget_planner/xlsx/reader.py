@@ -29,12 +29,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .loader import LINE_ID, load_plan
-from .model import Finding, Line, Period, Plan, Problem
-from .money import CENT, MoneyError, display, parse_money
-from .plan_writer import plan_toml
-from .reconcile import Reconciliation, reconcile
-from .tables import mark
+from ..planfile.loader import LINE_ID, load_plan
+from ..core.model import Finding, Line, Period, Plan, Problem
+from ..core.money import CENT, MoneyError, display, parse_money
+from ..planfile.writer import plan_toml
+from ..engine.reconcile import Reconciliation, reconcile
+from ..views.tables import mark
 from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
                        PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER,
                        SUMMARY, TOTAL_LABEL, cell_name, cell_number, period_sheet_names,

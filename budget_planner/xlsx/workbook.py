@@ -23,12 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .model import AllocationResult, Finding, Period, Plan
-from .money import CENT, ZERO
-from .plan_writer import plan_toml
-from .reconcile import Reconciliation, reconcile
-from .tables import mark
+from .. import __version__
+from ..core.model import AllocationResult, Finding, Period, Plan
+from ..core.money import CENT, ZERO
+from ..planfile.writer import plan_toml
+from ..engine.reconcile import Reconciliation, reconcile
+from ..views.tables import mark
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -958,7 +958,7 @@ def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
 def write_workbook(path: Path | str, plan: Plan, allocation: AllocationResult | None = None, *,
                    info: BuildInfo | None = None) -> Path:
     """Build in memory, then replace `path` atomically: a failed build leaves it untouched."""
-    from .files import write_atomic
+    from ..core.files import write_atomic
 
     return write_atomic(path, build_workbook(plan, allocation, info=info))
 

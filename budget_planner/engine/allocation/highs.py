@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .allocation import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum
+from .solve import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum
 
 
 @contextlib.contextmanager

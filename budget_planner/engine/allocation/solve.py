@@ -30,9 +30,9 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from .funding import Cap, Pledge, ShareRule
-from .model import Allocation, AllocationResult, Finding, Gap, Line, Plan, SourceUse
-from .money import ZERO, display, from_cents, to_cents
+from ...core.funding import Cap, Pledge, ShareRule
+from ...core.model import Allocation, AllocationResult, Finding, Gap, Line, Plan, SourceUse
+from ...core.money import ZERO, display, from_cents, to_cents
 
 SOLVERS = ("highs", "cbc")
 #: Slack when a stage's optimum is kept for the next stage, in euros: it only absorbs the
@@ -536,7 +536,7 @@ def _optimise(spec: _Spec, stages: list[_Stage], solver: str) -> dict[str, int]:
     reads a model file per stage, written by pulp.
     """
     if solver == "highs":
-        from .staged_highs import run_stages
+        from .highs import run_stages
 
         return two_passes(spec, lambda offset, loose: run_stages(spec, stages, offset, loose))
     return two_passes(spec, lambda offset, loose: _run_cbc(spec, stages, offset, loose))

@@ -1,0 +1,1 @@
+"""planfile layer."""

@@ -105,7 +105,21 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
                         show_default=True, help="Output format.")
 
 
-output_option = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+class OutputPath(click.Path):
+    """An output file name: one ending in a separator names a folder, which `Path` would hide
+    (`notes.txt/` would replace `notes.txt`), so it is refused here."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.endswith(os.sep):
+            self.fail(f"{value!r} ends with {os.sep!r}, so it names a folder; give the name of "
+                      "a file", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+output_option = click.option("-o", "--output", type=OutputPath(), default=None,
                              help="Write to this file (atomically) instead of standard output.")
 
 
@@ -230,7 +244,7 @@ def default_output(plan: Plan, suffix: str) -> Path:
 @cli.command()
 @plan_argument
 @scenario_option
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="Workbook to write (atomically). Default: output/<plan-name>.xlsx.")
 def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -> None:
     """Build the Excel budget workbook: Summary, one sheet per period, Allocation, Sources,
@@ -337,7 +351,7 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
 @plan_argument
 @scenario_option
 @format_option("html", "markdown")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="Report to write (atomically). Default: output/<plan-name>.html or .md.")
 def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     """Write the report to hand over before reporting: totals and findings, the funding table,
@@ -381,7 +395,7 @@ def compare_stacked(plan: Plan, applied: list[Scenario], solver: str = "highs") 
               help="Lay a scenario over the baseline itself (repeatable, applied in order).")
 @solver_option
 @format_option("text", "json", "markdown", "html")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="Write to this file (atomically); a name ending in .xlsx writes the "
                    "comparison workbook.")
 def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: str, fmt: str,
@@ -447,9 +461,9 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes. Default: one per core.")
 @format_option("text", "json")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="CSV of every point (atomically). Default: output/<plan-name>-sweep.csv.")
-@click.option("--chart", type=click.Path(path_type=Path), default=None,
+@click.option("--chart", type=OutputPath(), default=None,
               help="Chart to write, .svg or .png. Default: output/<plan-name>-sweep.svg.")
 def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...], solver: str,
           jobs: int | None, fmt: str, output: Path | None, chart: Path | None) -> None:

@@ -287,11 +287,11 @@ def test_a_pipe_is_written_to_not_replaced(tmp_path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     received = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
     reader.start()
     write_atomic(pipe, "through the pipe")
-    reader.join(timeout=TIMEOUT)
-    assert received == [b"through the pipe"]
+    reader.join(timeout=TIMEOUT)  # a daemon: if nothing was written, the test fails, not hangs
+    assert not reader.is_alive() and received == [b"through the pipe"]
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
 
 

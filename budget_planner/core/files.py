@@ -8,10 +8,12 @@ the leftovers.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 try:
@@ -22,6 +24,11 @@ except ImportError:  # pragma: no cover - not on Windows: no locks, so nothing i
 #: The random middle of a `tempfile.mkstemp` name: only files named like this are swept.
 _TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")
 _TEMP_SUFFIX = ".tmp"
+#: Names of this process's own open streams: written through the open descriptor, never
+#: replaced (`-o /dev/stdout >> log` appends to the log instead of wiping it).
+_OWN_STREAM = re.compile(r"/dev/(?:stdout|stderr|fd/(\d+))|/proc/self/fd/(\d+)")
+#: How long an output pipe may wait for its reader before the write is given up.
+PIPE_READER_WAIT = 5.0
 
 
 class OutputError(Exception):
@@ -35,8 +42,15 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
     A symbolic link keeps pointing where it did: the file it points to is replaced. A target
     that is not a regular file (a pipe, `/dev/stdout`) cannot be replaced, so it is written to.
     """
-    path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if str(path).endswith(os.sep):
+        raise OutputError(f"{path}: ends with {os.sep!r}, so it names a folder; "
+                          "give the name of a file")
+    path = Path(path)
+    stream = own_stream(path)
+    if stream is not None:
+        _write_descriptor(path, stream, data)
+        return path
     try:
         existing = os.stat(path)
     except OSError:
@@ -156,12 +170,44 @@ def _write_all(handle: int, data: bytes) -> None:
         view = view[os.write(handle, view):]
 
 
-def _write_stream(path: Path, data: bytes) -> None:
+def own_stream(path: Path) -> int | None:
+    """The descriptor number when `path` names one of this process's open streams."""
+    match = _OWN_STREAM.fullmatch(str(path))
+    if match is None:
+        return None
+    number = match.group(1) or match.group(2)
+    return int(number) if number else {"stdout": 1, "stderr": 2}[str(path).rsplit("/", 1)[1]]
+
+
+def _write_descriptor(path: Path, descriptor: int, data: bytes) -> None:
     try:
-        with open(path, "wb") as stream:
-            stream.write(data)
+        _write_all(descriptor, data)
     except OSError as error:
         raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+
+
+def _write_stream(path: Path, data: bytes) -> None:
+    """Write to a pipe or device in place. A pipe waits a while for its reader, then gives up
+    instead of blocking for ever."""
+    deadline = time.monotonic() + PIPE_READER_WAIT
+    while True:
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            break
+        except OSError as error:
+            if error.errno != errno.ENXIO:
+                raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+            if time.monotonic() >= deadline:
+                raise OutputError(f"{path}: is a pipe that no program reads (waited "
+                                  f"{PIPE_READER_WAIT:g} s)") from None
+            time.sleep(0.05)
+    try:
+        os.set_blocking(handle, True)
+        _write_all(handle, data)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+    finally:
+        os.close(handle)
 
 
 def _mode(existing: os.stat_result | None) -> int:

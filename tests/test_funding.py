@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from budget_planner.engine.allocation import funding_findings
-from budget_planner.core.funding import (Cap, Funding, Known, Pledge, Preference, ShareRule,
-                                    funding_toml, parse_funding, parse_share, percent_text)
+from budget_planner.core.funding import Cap, Funding, Pledge, Preference, ShareRule, percent_text
+from budget_planner.planfile.rules import Known, funding_toml, parse_funding, parse_share
 from budget_planner.planfile.loader import load_plan
 
 from .conftest import SMALL_PLAN
@@ -245,7 +245,7 @@ amount = 200
 def test_a_bare_number_share_suggests_the_percent_it_probably_means():
     import pytest
 
-    from budget_planner.core.funding import parse_share
+    from budget_planner.planfile.rules import parse_share
     from budget_planner.core.money import MoneyError
 
     for value, suggestion in ((0.85, '"85%"'), (85, '"85%"'), (0.125, '"12.5%"')):

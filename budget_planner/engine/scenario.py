@@ -20,8 +20,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from ..core.funding import Cap, Funding, Known, parse_funding, percent_text
-from ..planfile.loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document, suggest
+from ..core.funding import Cap, Funding, percent_text
+from ..planfile.fields import suggest
+from ..planfile.loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document
+from ..planfile.rules import Known, parse_funding
 from ..core.model import Line, Period, Plan, Problem
 from ..core.money import CENT, ZERO, display, money_text, type_name
 

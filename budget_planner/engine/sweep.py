@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
-from ..core.funding import Cap, Funding, ShareRule, parse_share, percent_text
-from ..planfile.loader import suggest
+from ..core.funding import Cap, Funding, ShareRule, percent_text
+from ..planfile.fields import suggest
+from ..planfile.rules import parse_share
 from ..core.model import Plan, Problem
 from ..core.money import CENT, MoneyError, display, from_cents, money_text, parse_money, to_cents
 

@@ -7,7 +7,6 @@ one run tells the user everything to fix.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -19,9 +18,10 @@ from typing import Any
 
 import tomli
 
-from ..core.funding import Known, parse_funding
 from ..core.model import Line, Origin, Period, Plan, Problem, Programme, Source
 from ..core.money import MoneyError, parse_money, type_name
+from .fields import suggest
+from .rules import Known, parse_funding
 
 SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -237,12 +237,6 @@ def _read_regular(path: Path) -> bytes | None:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(path)
         return stream.read() if stat.S_ISREG(mode) else None
-
-
-def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
-    """The 'did you mean' part of a message, or nothing."""
-    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class _Fields:

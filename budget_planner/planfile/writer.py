@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..core.funding import funding_toml
 from ..core.model import Line, Period, Plan
 from ..core.money import CENT
+from .rules import funding_toml
 
 SEPARATOR = "# " + "-" * 93
 

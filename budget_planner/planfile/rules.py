@@ -1,0 +1,392 @@
+"""Reading and writing the funding rules of a plan or scenario (its `funding` table).
+
+Every mistake is reported at its field path, nothing raises; the rules are the records of
+`core.funding`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from ..core.funding import Cap, Funding, Pledge, Preference, ShareRule, percent_text
+from ..core.money import CENT, MoneyError, parse_money, type_name
+from .fields import suggest
+
+#: report(path, code, message): how parsing tells the loader about a mistake.
+Report = Callable[[str, str, str], None]
+
+FUNDING_KEYS = ("caps", "shares", "pledges", "preference")
+CAP_KEYS = ("source", "period", "amount")
+SHARE_KEYS = ("source", "period", "line", "min", "max", "exactly")
+PLEDGE_KEYS = ("source", "period", "line", "amount")
+PREFERENCE_KEYS = ("priority", "cost", "target_mix")
+
+_PERCENT = re.compile(r"\s*(\d{1,3}(?:\.\d{1,2})?)\s*%\s*")
+_DECIMAL = re.compile(r"\s*\d{1,9}(?:\.\d{1,4})?\s*")
+HUNDRED = Decimal(100)
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The ids a funding section may refer to: sources, periods, and lines per period."""
+
+    sources: tuple[str, ...]
+    periods: tuple[str, ...]
+    lines: dict[str, tuple[str, ...]]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def parse_share(value: object) -> Decimal:
+    """A share written as a percent string, "85%" or "12.5%", as an exact fraction."""
+    if isinstance(value, str):
+        found = _PERCENT.fullmatch(value)
+        if found:
+            share = Decimal(found.group(1)) / HUNDRED
+            if share > ONE:
+                raise MoneyError("share-range", f"{value!r} is more than 100%")
+            return share
+        raise MoneyError("share-invalid", f"{value!r} is not a share; write a percent such as "
+                                          '"85%" or "12.5%" (at most two decimals)')
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        guess = f"{value * 100:g}%" if 0 < value < 1 else f"{value}%"
+        raise MoneyError("share-invalid", f"{value!r} is ambiguous as a share (a fraction or a "
+                                          f'percent?); write a percent string such as "{guess}"')
+    raise MoneyError("wrong-type", f'expected a percent string such as "85%", found '
+                                   f"{type_name(value)}")
+
+
+def parse_cost(value: object) -> Decimal:
+    """A cost per euro: an integer or a decimal string with at most four decimals, 0 or more."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= 10**9:
+            return Decimal(value)
+        raise MoneyError("cost-range", f"{value} is not a cost per euro between 0 and 1,000,000,000")
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:  # pragma: no cover - the pattern rules this out
+            pass
+    if isinstance(value, float):
+        raise MoneyError("cost-float", f"{value!r} is a TOML float; write the cost as a string "
+                                       f'such as "{value}"')
+    raise MoneyError("cost-invalid", f"{value!r} is not a cost per euro; write 0 or more, "
+                                     'such as 1 or "0.75" (at most four decimals)')
+
+
+class _Table:
+    """Typed access to one rule table; every mistake is reported at its field path."""
+
+    def __init__(self, report: Report, known: Known, table: dict[str, Any], path: str,
+                 allowed: tuple[str, ...], what: str):
+        self.report_to, self.known, self.table, self.path = report, known, table, path
+        self.ok = True
+        for key in table:
+            if key not in allowed:
+                self.report(key, "unknown-key", f"unknown key {key!r} in {what}"
+                                                f"{suggest(key, allowed)}")
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}"
+
+    def report(self, key: str, code: str, message: str) -> None:
+        self.ok = False
+        self.report_to(self.at(key), code, message)
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.table.get(key)
+        if value is None:
+            if required:
+                self.report(key, "missing-field", f"required field {key!r} is missing")
+            return None
+        if not isinstance(value, str):
+            self.report(key, "wrong-type", f"expected a string, found {type_name(value)}")
+            return None
+        return value
+
+    def source(self, key: str = "source", value: object = None, path: str | None = None) -> str | None:
+        source = self.text(key, required=True) if value is None else value
+        if source is None:
+            return None
+        if source not in self.known.sources:
+            self.ok = False
+            self.report_to(path or self.at(key), "unknown-source",
+                           f"unknown funding source {source!r}"
+                           f"{suggest(str(source), self.known.sources)} "
+                           f"(sources: {', '.join(self.known.sources)})")
+            return None
+        return str(source)
+
+    def period(self) -> tuple[bool, str | None]:
+        period = self.text("period")
+        if period is not None and period not in self.known.periods:
+            self.report("period", "unknown-period",
+                        f"unknown period {period!r}{suggest(period, self.known.periods)} "
+                        f"(periods: {', '.join(self.known.periods)})")
+            return False, None
+        return True, period
+
+    def line(self, period: str | None) -> tuple[bool, str | None]:
+        line = self.text("line")
+        if line is None:
+            return True, None
+        if period is not None:
+            candidates = self.known.lines.get(period, ())
+            where = f"period {period!r}"
+        else:
+            candidates = tuple(dict.fromkeys(
+                line_id for period_id in self.known.periods for line_id in self.known.lines.get(period_id, ())))
+            where = "any period"
+        if line not in candidates:
+            self.report("line", "unknown-line",
+                        f"no line {line!r} in {where}{suggest(line, candidates)}")
+            return False, None
+        return True, line
+
+    def money(self, key: str) -> Decimal | None:
+        if key not in self.table:
+            self.report(key, "missing-field", f"required field {key!r} is missing")
+            return None
+        try:
+            return parse_money(self.table[key])
+        except MoneyError as error:
+            self.report(key, error.code, error.message)
+            return None
+
+    def share(self, key: str) -> Decimal | None:
+        if key not in self.table:
+            return None
+        try:
+            return parse_share(self.table[key])
+        except MoneyError as error:
+            self.report(key, error.code, error.message)
+            return None
+
+
+def _tables(raw: dict[str, Any], key: str, path: str, report: Report) -> list[tuple[str, dict[str, Any]]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        report(f"{path}.{key}", "wrong-type",
+               f"expected an array of tables ([[{path}.{key}]]), found {type_name(value)}")
+        return []
+    found = []
+    for number, item in enumerate(value):
+        if isinstance(item, dict):
+            found.append((f"{path}.{key}[{number}]", item))
+        else:
+            report(f"{path}.{key}[{number}]", "wrong-type", f"expected a table, found {type_name(item)}")
+    return found
+
+
+def parse_funding(raw: Any, report: Report, *, path: str = "funding", known: Known,
+                  file: str = "") -> Funding:
+    """Read a `funding` table; every mistake goes to `report`, nothing raises.
+
+    `file`, when given, prefixes each rule's origin so that conflicts can name where a rule
+    came from (a scenario file rather than the plan).
+    """
+    if raw is None:
+        return Funding()
+    if not isinstance(raw, dict):
+        report(path, "wrong-type", f"expected a table ([{path}]), found {type_name(raw)}")
+        return Funding()
+    for key in raw:
+        if key not in FUNDING_KEYS:
+            report(f"{path}.{key}", "unknown-key",
+                   f"unknown key {key!r} in the funding section{suggest(key, FUNDING_KEYS)}")
+    prefix = f"{file}: " if file else ""
+    caps = _unique(_caps(raw, path, report, known, prefix), report, "cap")
+    shares = _unique(_shares(raw, path, report, known, prefix), report, "share rule")
+    pledges = _unique(_pledges(raw, path, report, known, prefix), report, "pledge")
+    preference = _preference(raw.get("preference"), f"{path}.preference", report, known, prefix)
+    return Funding(caps, shares, pledges, preference)
+
+
+def _unique(rules: list[tuple[str, Any]], report: Report, what: str) -> tuple[Any, ...]:
+    """Rules with distinct keys; a second rule with the same source and scope is a mistake."""
+    seen: dict[Any, str] = {}
+    kept = []
+    for rule_path, rule in rules:
+        if rule.key in seen:
+            report(rule_path, "duplicate-rule",
+                   f"a {what} for the same source and scope is already set at {seen[rule.key]}")
+            continue
+        seen[rule.key] = rule_path
+        kept.append(rule)
+    return tuple(kept)
+
+
+def _caps(raw: dict[str, Any], path: str, report: Report, known: Known,
+          prefix: str) -> list[tuple[str, Cap]]:
+    found = []
+    for cap_path, table in _tables(raw, "caps", path, report):
+        fields = _Table(report, known, table, cap_path, CAP_KEYS, "a cap")
+        source = fields.source()
+        _, period = fields.period()
+        amount = fields.money("amount")
+        if fields.ok and source and amount is not None:
+            found.append((cap_path, Cap(source, amount, period, prefix + cap_path)))
+    return found
+
+
+def _shares(raw: dict[str, Any], path: str, report: Report, known: Known,
+            prefix: str) -> list[tuple[str, ShareRule]]:
+    found = []
+    for share_path, table in _tables(raw, "shares", path, report):
+        fields = _Table(report, known, table, share_path, SHARE_KEYS, "a share rule")
+        source = fields.source()
+        period_ok, period = fields.period()
+        _, line = fields.line(period) if period_ok else (False, None)
+        low, high, exactly = fields.share("min"), fields.share("max"), fields.share("exactly")
+        if "exactly" in table and ("min" in table or "max" in table):
+            fields.report("exactly", "conflicting-fields",
+                          "'exactly' sets both bounds; leave out 'min' and 'max'")
+        elif not any(key in table for key in ("min", "max", "exactly")):
+            fields.report("max", "missing-field", "a share rule needs 'min', 'max' or 'exactly'")
+        if exactly is not None:
+            low = high = exactly
+        if low is not None and high is not None and low > high:
+            fields.report("min", "min-above-max",
+                          f"min {percent_text(low)} is above max {percent_text(high)}")
+        if fields.ok and source:
+            found.append((share_path, ShareRule(source, low, high, period, line,
+                                                prefix + share_path)))
+    return found
+
+
+def _pledges(raw: dict[str, Any], path: str, report: Report, known: Known,
+             prefix: str) -> list[tuple[str, Pledge]]:
+    found = []
+    for pledge_path, table in _tables(raw, "pledges", path, report):
+        fields = _Table(report, known, table, pledge_path, PLEDGE_KEYS, "a pledge")
+        source = fields.source()
+        period_ok, period = fields.period()
+        line_ok, line = fields.line(period) if period_ok else (False, None)
+        if "line" not in table:
+            fields.report("line", "missing-field", "required field 'line' is missing")
+        amount = fields.money("amount")
+        if line_ok and line is not None and period is None:
+            periods = [period_id for period_id in known.periods if line in known.lines.get(period_id, ())]
+            if len(periods) > 1:
+                fields.report("period", "ambiguous-line",
+                              f"line {line!r} is in periods {', '.join(periods)}; "
+                              "say which with 'period'")
+            else:
+                period = periods[0]
+        if fields.ok and source and period and line and amount is not None:
+            found.append((pledge_path, Pledge(source, period, line, amount, prefix + pledge_path)))
+    return found
+
+
+def _preference(raw: Any, path: str, report: Report, known: Known, prefix: str) -> Preference | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        report(path, "wrong-type", f"expected a table ([{path}]), found {type_name(raw)}")
+        return None
+    fields = _Table(report, known, raw, path, PREFERENCE_KEYS, "the preference")
+    given = [key for key in PREFERENCE_KEYS if key in raw]
+    if len(given) != 1:
+        fields.report(given[1] if len(given) > 1 else "priority",
+                      "conflicting-fields" if given else "missing-field",
+                      "set exactly one of 'priority', 'cost' or 'target_mix'")
+        return None
+    kind = given[0]
+    value = raw[kind]
+    if kind == "priority":
+        if not isinstance(value, list) or not value:
+            fields.report(kind, "wrong-type", "expected a non-empty array of source ids, "
+                                              "most wanted first")
+            return None
+        order: list[str] = []
+        for number, item in enumerate(value):
+            item_path = f"{path}.{kind}[{number}]"
+            if not isinstance(item, str):
+                fields.ok = False
+                report(item_path, "wrong-type", f"expected a source id, found {type_name(item)}")
+            elif fields.source(value=item, path=item_path) and item in order:
+                fields.ok = False
+                report(item_path, "duplicate-source", f"source {item!r} is listed twice")
+            elif item in known.sources:
+                order.append(item)
+        return Preference(priority=tuple(order), origin=prefix + path) if fields.ok else None
+    if not isinstance(value, dict) or not value:
+        example = "{ EC = 1 }" if kind == "cost" else '{ EC = "50%", NATIONAL = "50%" }'
+        fields.report(kind, "wrong-type", f"expected a table such as {example}, "
+                                          f"found {type_name(value)}")
+        return None
+    weights: dict[str, Decimal] = {}
+    for source, weight in value.items():
+        item_path = f"{path}.{kind}.{source}"
+        if fields.source(value=source, path=item_path) is None:
+            continue
+        try:
+            weights[source] = parse_cost(weight) if kind == "cost" else parse_share(weight)
+        except MoneyError as error:
+            fields.ok = False
+            report(item_path, error.code, error.message)
+    if not fields.ok:
+        return None
+    ordered = tuple((source, weights[source]) for source in known.sources if source in weights)
+    if kind == "cost":
+        return Preference(cost=ordered, origin=prefix + path)
+    total = sum(weights.values(), Decimal(0))
+    if total != ONE:
+        fields.report(kind, "mix-not-100", f"the target shares add up to {percent_text(total)}, "
+                                           "not 100%")
+        return None
+    return Preference(target_mix=ordered, origin=prefix + path)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _amount_toml(amount: Decimal) -> str:
+    amount = amount.quantize(CENT)
+    return f"{int(amount):_}" if amount == amount.to_integral_value() else f'"{amount}"'
+
+
+def funding_toml(funding: Funding) -> str:
+    """The `[funding]` section as TOML that `parse_funding` reads back to the same rules.
+
+    Ids are written unquoted-safe because the loader only accepts ids without quotes or spaces.
+    """
+    out: list[str] = []
+    for cap in funding.caps:
+        out += ["[[funding.caps]]", f'source = "{cap.source}"']
+        if cap.period is not None:
+            out.append(f'period = "{cap.period}"')
+        out += [f"amount = {_amount_toml(cap.amount)}", ""]
+    for share in funding.shares:
+        out += ["[[funding.shares]]", f'source = "{share.source}"']
+        if share.period is not None:
+            out.append(f'period = "{share.period}"')
+        if share.line is not None:
+            out.append(f'line = "{share.line}"')
+        if share.min is not None and share.min == share.max:
+            out.append(f'exactly = "{percent_text(share.min)}"')
+        else:
+            if share.min is not None:
+                out.append(f'min = "{percent_text(share.min)}"')
+            if share.max is not None:
+                out.append(f'max = "{percent_text(share.max)}"')
+        out.append("")
+    for pledge in funding.pledges:
+        out += ["[[funding.pledges]]", f'source = "{pledge.source}"', f'period = "{pledge.period}"',
+                f'line = "{pledge.line}"', f"amount = {_amount_toml(pledge.amount)}", ""]
+    preference = funding.preference
+    if preference is not None:
+        out.append("[funding.preference]")
+        if preference.kind == "priority":
+            out.append("priority = [" + ", ".join(f'"{source}"' for source in preference.priority) + "]")
+        elif preference.kind == "cost":
+            out.append("cost = { " + ", ".join(f'{source} = "{cost}"'
+                                               for source, cost in preference.cost) + " }")
+        else:
+            out.append("target_mix = { " + ", ".join(f'{source} = "{percent_text(share)}"'
+                                                     for source, share in preference.target_mix) + " }")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n" if out else ""

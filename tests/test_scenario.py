@@ -118,7 +118,8 @@ def test_the_text_view_names_the_scenario(runner):
 # --- line edits and scales (issue 6) ------------------------------------------------------------
 
 from budget_planner.engine.reconcile import reconcile  # noqa: E402
-from budget_planner.engine.scenario import apply_scenarios, parse_change, scale_period  # noqa: E402
+from budget_planner.engine.scenario import apply_scenarios, scale_period  # noqa: E402
+from budget_planner.planfile.scenario import parse_change  # noqa: E402
 
 EDITS = """
 name = "Edits"

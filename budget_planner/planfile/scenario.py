@@ -1,0 +1,414 @@
+"""Scenarios: named changes laid over a plan without copying it (`--scenario FILE`).
+
+A scenario file is TOML with a `name`, an optional `description`, an `illustrative` flag for
+figures made up for demonstration, and any of: a `funding` table in the plan's format (its
+rules replace the plan's for the same source and scope, see `Funding.merged`), `[[lines.*]]`
+edits (change, add or remove lines) and `[[scale]]` entries (a source's money or a period's
+budget by a signed percent). See docs/scenarios.md.
+
+A scenario is read for one plan: every id it names is checked against that plan (after the
+scenario's own line edits), and a source scale is resolved there to the amount it scales.
+`engine.scenario` lays it over the plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core.funding import Funding, percent_text
+from ..core.model import Line, Plan, Problem
+from ..core.money import CENT, ZERO, display, money_text, type_name
+from .fields import suggest
+from .loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document
+from .rules import Known, parse_funding
+
+SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale")
+LINES_KEYS = ("remove", "change", "add")
+REMOVE_KEYS = ("period", "line")
+CHANGE_KEYS = ("period", "line", "activity", "amount", "sources", "source_notes", "notes")
+ADD_KEYS = ("period", *LINE_KEYS)
+SCALE_KEYS = ("source", "period", "by")
+
+#: A signed percent: "-20%", "+12.5%". The sign is required: "20%" could mean "to" or "by".
+_CHANGE = re.compile(r"\s*([+-])\s*(\d{1,4}(?:\.\d{1,2})?)\s*%\s*")
+HUNDRED = Decimal(100)
+LARGEST_RISE = Decimal(10)  # +1000 %
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """One line removed, changed or added; `line` is the line after the edit (None: removed)."""
+
+    action: Literal["remove", "change", "add"]
+    period: str
+    id: str
+    line: Line | None
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A period's budget (lines and stated total) or a source's money, by a signed share.
+
+    For a source, `base` is the amount scaled, resolved when the scenario is read: the cap of
+    that source and scope if one is set (by the scenario or the plan), else what the source is
+    allocated there in the plan the scenario is read for (`base_kind` says which).
+    """
+
+    change: Decimal
+    period: str | None = None
+    source: str | None = None
+    base: Decimal | None = None
+    base_kind: Literal["", "cap", "allocation"] = ""
+    origin: str = field(default="", compare=False)
+
+    @property
+    def factor(self) -> Decimal:
+        return 1 + self.change
+
+    @property
+    def cap(self) -> Decimal:
+        """The cap a source scale sets: the base times the factor, rounded down to the cent."""
+        assert self.base is not None
+        return (self.base * self.factor).quantize(CENT, rounding=ROUND_FLOOR)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    file: str
+    description: str = ""
+    illustrative: bool = False
+    funding: Funding = field(default_factory=Funding)
+    lines: tuple[LineEdit, ...] = ()
+    scales: tuple[Scale, ...] = ()
+
+    def changes(self) -> tuple[str, ...]:
+        """What the scenario changes, one sentence each, in the order it applies them."""
+        found = [_edit_text(edit) for edit in self.lines]
+        found += [_scale_text(scale) for scale in self.scales if scale.source is None]
+        found += [rule.describe() for rule in (*self.funding.caps, *self.funding.shares,
+                                               *self.funding.pledges)]
+        if self.funding.preference is not None:
+            found.append(_preference_text(self.funding))
+        found += [_scale_text(scale) for scale in self.scales if scale.source is not None]
+        return tuple(found)
+
+
+def _edit_text(edit: LineEdit) -> str:
+    where = f"{edit.period}/{edit.id}"
+    if edit.line is None:
+        return f"removes line {where}"
+    sources = ", ".join(edit.line.sources) or "no source"
+    return (f"{'adds' if edit.action == 'add' else 'changes'} line {where}: "
+            f"{display(edit.line.amount, blank='no amount')}, {sources}")
+
+
+def _scale_text(scale: Scale) -> str:
+    change = f"{'+' if scale.change >= 0 else ''}{percent_text(scale.change)}"
+    if scale.source is None:
+        return f"scales the budget of {scale.period} by {change} (lines and stated total)"
+    where = f"in {scale.period}" if scale.period else "for the whole programme"
+    base = "cap" if scale.base_kind == "cap" else "allocation"
+    return (f"scales {scale.source} {where} by {change}: {base} {display(scale.base)} "
+            f"-> cap {display(scale.cap)}")
+
+
+def _preference_text(funding: Funding) -> str:
+    preference = funding.preference
+    assert preference is not None
+    if preference.kind == "priority":
+        return "prefers " + ", then ".join(preference.priority)
+    if preference.kind == "cost":
+        return "costs per euro: " + ", ".join(f"{source} {cost}"
+                                              for source, cost in preference.cost)
+    return "aims at the mix " + ", ".join(f"{source} {percent_text(share)}"
+                                         for source, share in preference.target_mix)
+
+
+def known_ids(plan: Plan) -> Known:
+    """The ids a scenario's rules may name: the plan's sources, periods and lines."""
+    return Known(sources=plan.source_ids, periods=tuple(period.id for period in plan.periods),
+                 lines={period.id: tuple(line.id for line in period.lines)
+                        for period in plan.periods})
+
+
+def parse_change(value: object) -> Decimal:
+    """A signed percent such as "-20%" or "+5%" as a fraction (-0.2, 0.05); raises ValueError."""
+    if isinstance(value, str):
+        found = _CHANGE.fullmatch(value)
+        if found:
+            change = Decimal(found.group(2)) / HUNDRED * (-1 if found.group(1) == "-" else 1)
+            if change < -1:
+                raise ValueError(f"{value!r} is a cut of more than 100%")
+            if change > LARGEST_RISE:
+                raise ValueError(f"{value!r} is a rise of more than 1000%")
+            return change
+        if re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+            raise ValueError(f"{value!r} has no sign; write \"-{value.strip()}\" for a cut or "
+                             f"\"+{value.strip()}\" for a rise")
+        raise ValueError(f"{value!r} is not a change; write a signed percent such as \"-20%\" "
+                         "or \"+12.5%\" (at most two decimals)")
+    raise ValueError(f'expected a signed percent string such as "-20%", found {type_name(value)}')
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """Read a scenario for `plan`: the scenario and no problems, or None and every problem."""
+    problems: list[Problem] = []
+    document = read_document(path, problems)
+    if document is None:
+        return None, problems
+    data = document.data
+    for key in data:
+        if key not in SCENARIO_KEYS:
+            document.report(key, "unknown-key",
+                            f"unknown key {key!r} in a scenario{suggest(key, SCENARIO_KEYS)}")
+    name = data.get("name")
+    if name is None:
+        document.report("name", "missing-field", "required field 'name' is missing")
+    elif not isinstance(name, str) or not name.strip():
+        document.report("name", "wrong-type", f"expected a non-empty string, found {type_name(name)}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        document.report("description", "wrong-type",
+                        f"expected a string, found {type_name(description)}")
+    illustrative = data.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        document.report("illustrative", "wrong-type",
+                        f"expected true or false, found {type_name(illustrative)}")
+    edits = _LineEdits(document, plan).read(data.get("lines"))
+    from ..engine.scenario import _apply_lines
+
+    edited = _apply_lines(plan, edits)
+    scales = _read_scales(document, data.get("scale"), plan)
+    funding = parse_funding(data.get("funding"), document.report, path="funding",
+                            known=known_ids(edited), file=Path(document.file).name)
+    if problems:
+        return None, problems
+    scales = _resolve_sources(document, plan, edited.funding.merged(funding), scales)
+    if problems:
+        return None, problems
+    return Scenario(str(name), document.file, str(description), bool(illustrative), funding,
+                    tuple(edits), tuple(scales)), []
+
+
+def _tables(document: Document, raw: dict[str, Any], key: str,
+            path: str) -> list[tuple[str, dict[str, Any]]]:
+    fields = _Fields(document, {key: raw.get(key, [])}, path, (key,), "")
+    return fields.tables(key)
+
+
+class _LineEdits:
+    """Reads `[[lines.remove]]`, `[[lines.change]]` and `[[lines.add]]`, in that order of
+    effect, checking every id against the plan as the earlier edits leave it."""
+
+    def __init__(self, document: Document, plan: Plan):
+        self.document, self.plan = document, plan
+        self.lines = {period.id: {line.id: line for line in period.lines}
+                      for period in plan.periods}
+        self.removed: dict[tuple[str, str], str] = {}
+        self.edits: list[LineEdit] = []
+
+    def read(self, raw: Any) -> list[LineEdit]:
+        if raw is None:
+            return []
+        if not isinstance(raw, dict):
+            self.document.report("lines", "wrong-type",
+                                 f"expected a table of edits ([[lines.change]], [[lines.add]], "
+                                 f"[[lines.remove]]), found {type_name(raw)}")
+            return []
+        _Fields(self.document, raw, "lines", LINES_KEYS, "the line edits")
+        for path, table in _tables(self.document, raw, "remove", "lines"):
+            self.remove(path, table)
+        for path, table in _tables(self.document, raw, "change", "lines"):
+            self.change(path, table)
+        for path, table in _tables(self.document, raw, "add", "lines"):
+            self.add(path, table)
+        return self.edits
+
+    def locate(self, fields: _Fields, table: dict[str, Any]) -> tuple[str, str] | None:
+        """The (period, line) an edit names; the period may be left out when the line id is
+        in one period only."""
+        period = fields.text("period")
+        line = fields.text("line", required=True)
+        periods = tuple(self.lines)
+        if period is not None and period not in self.lines:
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, periods)} "
+                          f"(periods: {', '.join(periods)})")
+            return None
+        if line is None:
+            return None
+        if period is None:
+            having = [period_id for period_id in periods if line in self.lines[period_id]
+                      or (period_id, line) in self.removed]
+            if len(having) > 1:
+                fields.report("period", "ambiguous-line",
+                              f"line {line!r} is in periods {', '.join(having)}; say which with "
+                              "'period'")
+                return None
+            if not having:
+                every = sorted({line_id for lines in self.lines.values() for line_id in lines})
+                fields.report("line", "unknown-line", f"no line {line!r} in any period"
+                                                      f"{suggest(line, every)}")
+                return None
+            period = having[0]
+        if (period, line) in self.removed:
+            fields.report("line", "removed-line", f"line {period}/{line} is removed at "
+                                                  f"{self.removed[period, line]}")
+            return None
+        if line not in self.lines[period]:
+            fields.report("line", "unknown-line", f"no line {line!r} in period {period!r}"
+                                                  f"{suggest(line, tuple(self.lines[period]))}")
+            return None
+        return period, line
+
+    def remove(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, REMOVE_KEYS, "a line removal")
+        found = self.locate(fields, table)
+        if found is None or not fields.ok:
+            return
+        period, line = found
+        del self.lines[period][line]
+        self.removed[period, line] = path
+        self.edits.append(LineEdit("remove", period, line, None, f"{self.document.file}: {path}"))
+
+    def change(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, CHANGE_KEYS, "a line change")
+        found = self.locate(fields, table)
+        if found is None:
+            # Still check the new values, so that one run reports every mistake.
+            self._line(path, {"id": "x", "activity": "x", **{
+                key: value for key, value in table.items() if key in CHANGE_KEYS[2:]}})
+            return
+        if not fields.ok:
+            return
+        period, line_id = found
+        old = self.lines[period][line_id]
+        merged: dict[str, Any] = {"id": old.id, "activity": old.activity, "notes": old.notes,
+                                  "sources": list(old.sources)}
+        if old.amount is not None:
+            merged["amount"] = money_text(old.amount)
+        notes = dict(old.source_notes)
+        if "sources" in table and isinstance(table["sources"], list):
+            notes = {source: note for source, note in notes.items() if source in table["sources"]}
+        if notes:
+            merged["source_notes"] = notes
+        merged.update({key: value for key, value in table.items() if key not in REMOVE_KEYS})
+        line = self._line(path, merged)
+        if line is not None:
+            self.lines[period][line_id] = line
+            self.edits.append(LineEdit("change", period, line_id, line,
+                                       f"{self.document.file}: {path}"))
+
+    def add(self, path: str, table: dict[str, Any]) -> None:
+        fields = _Fields(self.document, table, path, ADD_KEYS, "an added line")
+        period = fields.text("period", required=True)
+        if period is not None and period not in self.lines:
+            periods = tuple(self.lines)
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, periods)} "
+                          f"(periods: {', '.join(periods)})")
+        line = self._line(path, {key: value for key, value in table.items()
+                                 if key in LINE_KEYS})
+        if line is None or not fields.ok or period is None:
+            return
+        if line.id in self.lines[period]:
+            fields.report("id", "duplicate-id",
+                          f"line {line.id!r} is already in period {period!r}; change it with "
+                          "[[lines.change]] or remove it first")
+            return
+        self.lines[period][line.id] = line
+        self.edits.append(LineEdit("add", period, line.id, line, f"{self.document.file}: {path}"))
+
+    def _line(self, path: str, table: dict[str, Any]) -> Line | None:
+        # The plan's own line rules and messages, so a line reads the same in both files.
+        return _PlanBuilder([self.document])._line(self.document, path, table, self.plan.source_ids)
+
+
+def _read_scales(document: Document, raw: Any, plan: Plan) -> list[Scale]:
+    if raw is None:
+        return []
+    scales: list[Scale] = []
+    seen: dict[tuple[str | None, str | None], str] = {}
+    known = known_ids(plan)
+    for path, table in _tables(document, {"scale": raw}, "scale", ""):
+        fields = _Fields(document, table, path, SCALE_KEYS, "a scale")
+        source = fields.text("source")
+        period = fields.text("period")
+        if source is not None and source not in known.sources:
+            fields.report("source", "unknown-source",
+                          f"unknown funding source {source!r}{suggest(source, known.sources)} "
+                          f"(sources: {', '.join(known.sources)})")
+        if period is not None and period not in known.periods:
+            fields.report("period", "unknown-period",
+                          f"unknown period {period!r}{suggest(period, known.periods)} "
+                          f"(periods: {', '.join(known.periods)})")
+        if source is None and period is None and "source" not in table and "period" not in table:
+            fields.report("source", "missing-field",
+                          "a scale needs a 'source' (its money), a 'period' (its budget) or both")
+        change = None
+        if "by" not in table:
+            fields.report("by", "missing-field", "required field 'by' is missing (\"-20%\")")
+        else:
+            try:
+                change = parse_change(table["by"])
+            except ValueError as error:
+                fields.report("by", "change-invalid", str(error))
+        key = (source, period)
+        if fields.ok and key in seen:
+            fields.report("source" if source else "period", "duplicate-rule",
+                          f"this {'source and period' if source else 'period'} is already scaled "
+                          f"at {seen[key]}")
+        if fields.ok and change is not None:
+            seen[key] = path
+            scales.append(Scale(change, period, source,
+                                origin=f"{Path(document.file).name}: {path}"))
+    # Budgets first, then money: the order they apply in.
+    return [scale for scale in scales if scale.source is None] + \
+        [scale for scale in scales if scale.source is not None]
+
+
+def _resolve_sources(document: Document, plan: Plan, funding: Funding,
+                     scales: list[Scale]) -> list[Scale]:
+    """Give each source scale the amount it scales: its cap, else its allocation in `plan`."""
+    allocated: dict[tuple[str, str | None], Decimal] | None = None
+    resolved = []
+    for scale in scales:
+        if scale.source is None:
+            resolved.append(scale)
+            continue
+        cap = funding.cap(scale.source, scale.period)
+        if cap is not None:
+            resolved.append(dataclasses.replace(scale, base=cap.amount, base_kind="cap"))
+            continue
+        if allocated is None:
+            allocated = _allocated(plan)
+        if allocated is None:
+            path = scale.origin.split(": ", 1)[-1]
+            document.report(f"{path}.source", "nothing-to-scale",
+                            f"{scale.source} has no cap "
+                            f"{'in ' + scale.period if scale.period else 'for the programme'} "
+                            "and the plan's funding rules conflict, so it has no allocation to "
+                            "scale either; set a cap with [[funding.caps]]")
+            continue
+        base = allocated.get((scale.source, scale.period), ZERO)
+        resolved.append(dataclasses.replace(scale, base=base, base_kind="allocation"))
+    return resolved
+
+
+def _allocated(plan: Plan) -> dict[tuple[str, str | None], Decimal] | None:
+    """What each source is allocated per period and over the programme; None on conflicts."""
+    from ..engine.allocation import allocate
+
+    result = allocate(plan)
+    if result.status != "optimal":
+        return None
+    return {(use.source, use.period): use.allocated for use in result.sources}

@@ -402,13 +402,14 @@ def test_stacked_scenarios_see_the_lines_the_earlier_ones_add(runner, write):
 
 def test_apply_scenarios_applies_in_order(write):
     plan, _ = load_plan(write("plan.toml", SMALL_PLAN))
-    cut, _ = load_scenario(write("a.toml", 'name = "A"\n[[scale]]\nperiod = "2022"\n'
-                                           'by = "-50%"\n'), plan)
-    rise, _ = load_scenario(write("b.toml", 'name = "B"\n[[scale]]\nperiod = "2022"\n'
-                                            'by = "+100%"\n'), plan)
-    assert cut is not None and rise is not None
-    assert apply_scenarios(plan, [cut, rise]).periods[1].total == D("400.00")
-    assert apply_scenarios(plan, [rise]).periods[1].total == D("800.00")
+    cut = write("a.toml", 'name = "A"\n[[scale]]\nperiod = "2022"\nby = "-50%"\n')
+    rise = write("b.toml", 'name = "B"\n[[scale]]\nperiod = "2022"\nby = "+100%"\n')
+    both, problems = apply_scenarios(plan, [cut, rise])
+    assert problems == [] and both is not None
+    assert both.plan.periods[1].total == D("400.00")
+    assert [scenario.name for scenario in both.scenarios] == ["A", "B"]
+    alone, _ = apply_scenarios(plan, [rise])
+    assert alone is not None and alone.plan.periods[1].total == D("800.00")
 
 
 def test_the_example_scenarios_for_whatif_are_illustrative_and_valid():

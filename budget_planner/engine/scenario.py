@@ -1,20 +1,81 @@
-"""Applying a scenario to a plan: line edits, period scales, funding rules, source scales.
+"""Scenarios laid over a plan: line edits, period scales, funding rules, source scales.
 
-`planfile.scenario` reads and checks a scenario file; this module lays it over a plan.
-Applying a scenario returns a new plan; the plan file is never changed.
+`planfile.scenario` reads and checks a scenario file; this module resolves what its source
+scales scale (a cap, else an allocation, which only the engine computes) and lays it over a
+plan. Applying a scenario returns a new plan; the plan file is never changed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from ..core.funding import Cap, Funding
-from ..core.model import Line, Period, Plan
+from ..core.model import Line, Period, Plan, Problem
 from ..core.money import CENT, ZERO
-from ..planfile.scenario import LineEdit, Scenario, load_scenario
+from ..planfile.scenario import LineEdit, Scenario, read_scenario
 
-__all__ = ["Scenario", "apply_scenario", "apply_scenarios", "load_scenario", "scale_period"]
+__all__ = ["Applied", "Scenario", "apply_scenario", "apply_scenarios", "load_scenario",
+           "resolve_scales", "scale_period"]
+
+
+# --- reading for a plan ----------------------------------------------------------------------
+
+def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """A scenario file read for `plan`, ready to apply: the scenario and no problems, or None
+    and every problem."""
+    scenario, problems = read_scenario(path, plan)
+    if scenario is None:
+        return None, problems
+    return resolve_scales(scenario, plan)
+
+
+def resolve_scales(scenario: Scenario, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """Give each source scale the amount it scales: the cap of its source and scope (the
+    scenario's or the plan's), else what the source is allocated there in `plan`."""
+    funding = plan.funding.merged(scenario.funding)
+    allocated: dict[tuple[str, str | None], Decimal] | None = None
+    solved = False  # the plan is solved once, for the first scale without a cap
+    scales = []
+    problems: list[Problem] = []
+    for scale in scenario.scales:
+        if scale.source is None:
+            scales.append(scale)
+            continue
+        cap = funding.cap(scale.source, scale.period)
+        if cap is not None:
+            scales.append(dataclasses.replace(scale, base=cap.amount, base_kind="cap"))
+            continue
+        if not solved:
+            allocated, solved = _allocated(plan), True
+        if allocated is None:
+            where = scale.where
+            assert where is not None
+            problems.append(Problem(
+                where.file, where.path, "nothing-to-scale",
+                f"{scale.source} has no cap "
+                f"{'in ' + scale.period if scale.period else 'for the programme'} "
+                "and the plan's funding rules conflict, so it has no allocation to "
+                "scale either; set a cap with [[funding.caps]]", where.lineno))
+            continue
+        base = allocated.get((scale.source, scale.period), ZERO)
+        scales.append(dataclasses.replace(scale, base=base, base_kind="allocation"))
+    if problems:
+        return None, problems
+    return dataclasses.replace(scenario, scales=tuple(scales)), []
+
+
+def _allocated(plan: Plan) -> dict[tuple[str, str | None], Decimal] | None:
+    """What each source is allocated per period and over the programme; None on conflicts."""
+    from .allocation import allocate
+
+    result = allocate(plan)
+    if result.status != "optimal":
+        return None
+    return {(use.source, use.period): use.allocated for use in result.sources}
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -122,8 +183,27 @@ def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
     return dataclasses.replace(changed, funding=funding, files=(*plan.files, scenario.file))
 
 
-def apply_scenarios(plan: Plan, scenarios: list[Scenario] | tuple[Scenario, ...]) -> Plan:
-    """The plan with each scenario laid over it in turn."""
-    for scenario in scenarios:
-        plan = apply_scenario(plan, scenario)
-    return plan
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A plan with scenarios laid over it, and those scenarios in the order they apply."""
+
+    plan: Plan
+    scenarios: tuple[Scenario, ...] = ()
+
+
+def apply_scenarios(plan: Plan,
+                    paths: Sequence[Path | str]) -> tuple[Applied | None, list[Problem]]:
+    """The plan with each scenario file laid over it in turn, each read for the plan as the
+    earlier ones leave it (as `--scenario a --scenario b` do); or None and every problem in
+    every file."""
+    problems: list[Problem] = []
+    scenarios = []
+    for path in paths:
+        scenario, found = load_scenario(path, plan)
+        problems += found
+        if scenario is not None and not problems:
+            plan = apply_scenario(plan, scenario)
+            scenarios.append(scenario)
+    if problems:
+        return None, problems
+    return Applied(plan, tuple(scenarios)), []

@@ -12,7 +12,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import tomli
 
 from ..core.model import Line, Origin, Period, Plan, Problem, Programme, Source
 from ..core.money import MoneyError, parse_money, type_name
-from .fields import suggest
+from .fields import Fields, suggest
 from .rules import Known, parse_funding
 
 SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -239,93 +238,6 @@ def _read_regular(path: Path) -> bytes | None:
         return stream.read() if stat.S_ISREG(mode) else None
 
 
-class _Fields:
-    """Typed access to one TOML table, reporting every wrong or missing field to its document."""
-
-    def __init__(self, document: Document, table: dict[str, Any], path: str,
-                 allowed: tuple[str, ...], what: str):
-        self.document, self.table, self.path = document, table, path
-        self.ok = True
-        for key in table:
-            if key not in allowed:
-                self.report(key, "unknown-key",
-                            f"unknown key {key!r} in {what}{suggest(key, allowed)}")
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def report(self, key: str, code: str, message: str) -> None:
-        self.ok = False
-        self.document.report(self.at(key), code, message)
-
-    def _get(self, key: str, required: bool) -> Any:
-        if key not in self.table and required:
-            self.report(key, "missing-field", f"required field {key!r} is missing")
-        return self.table.get(key)
-
-    def text(self, key: str, *, required: bool = False, pattern: re.Pattern[str] | None = None,
-             rule: str = "") -> str | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.report(key, "wrong-type", f"expected a string, found {type_name(value)}")
-            return None
-        if required and not value.strip():
-            self.report(key, "empty-field", f"{key!r} must not be empty")
-            return None
-        if pattern is not None and not pattern.fullmatch(value):
-            self.report(key, "invalid-id", f"{value!r} is not a valid {key}: {rule}")
-            return None
-        return value
-
-    def year(self, key: str) -> int | None:
-        value = self._get(key, True)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.report(key, "wrong-type", f"expected a year (integer), found {type_name(value)}")
-            return None
-        if not 1900 <= value <= 2200:
-            self.report(key, "invalid-year", f"{value} is not a plausible year (1900-2200)")
-            return None
-        return value
-
-    def money(self, key: str, *, required: bool = False) -> Decimal | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        try:
-            return parse_money(value)
-        except MoneyError as error:
-            self.report(key, error.code, error.message)
-            return None
-
-    def tables(self, key: str) -> list[tuple[str, dict[str, Any]]]:
-        """An array of tables as (path, table) pairs; wrong elements are reported and skipped."""
-        return self._array(key, dict, "a table", f"an array of tables ([[{self.at(key)}]])")
-
-    def strings(self, key: str) -> list[tuple[str, str]]:
-        """An array of strings as (path, string) pairs."""
-        return self._array(key, str, "a string", "an array of strings")
-
-    def _array(self, key: str, kind: type, item_name: str, array_name: str) -> list[Any]:
-        value = self.table.get(key, [])
-        if not isinstance(value, list):
-            self.report(key, "wrong-type", f"expected {array_name}, found {type_name(value)}")
-            return []
-        path = self.at(key)
-        found = []
-        for number, item in enumerate(value):
-            if isinstance(item, kind):
-                found.append((f"{path}[{number}]", item))
-            else:
-                self.document.report(f"{path}[{number}]", "wrong-type",
-                                     f"expected {item_name}, found {type_name(item)}")
-                self.ok = False
-        return found
-
-
 @dataclass
 class _Collected:
     """What the documents of one plan contribute, before the plan is assembled."""
@@ -347,7 +259,8 @@ def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, .
                             "this plan may not include other files")
         return
     here = path.resolve()
-    fields = _Fields(document, {"include": document.data.get("include", [])}, "", ("include",), "")
+    fields = Fields(document.report, {"include": document.data.get("include", [])}, "",
+                    ("include",), "")
     for include_path, name in fields.strings("include"):
         if not name.strip() or "\x00" in name:
             document.report(include_path, "invalid-include", f"{name!r} is not a file name")
@@ -402,12 +315,12 @@ class _PlanBuilder:
         self.ok = True
         self._documents_by_file = {document.file: document for document in documents}
 
-    def _done(self, fields: _Fields) -> bool:
+    def _done(self, fields: Fields) -> bool:
         self.ok = self.ok and fields.ok
         return fields.ok
 
     def top_level(self, document: Document, allowed: tuple[str, ...], what: str) -> None:
-        self._done(_Fields(document, document.data, "", allowed, what))
+        self._done(Fields(document.report, document.data, "", allowed, what))
 
     def programme(self, document: Document) -> Programme | None:
         table = document.data.get("programme")
@@ -417,7 +330,7 @@ class _PlanBuilder:
                             "and total")
             self.ok = False
             return None
-        fields = _Fields(document, table, "programme", PROGRAMME_KEYS, "[programme]")
+        fields = Fields(document.report, table, "programme", PROGRAMME_KEYS, "[programme]")
         name = fields.text("name", required=True)
         currency = fields.text("currency", required=True, pattern=CURRENCY,
                                rule="a three-letter ISO 4217 code such as EUR")
@@ -433,10 +346,10 @@ class _PlanBuilder:
         sources: list[Source] = []
         seen: dict[str, str] = {}
         for document in documents:
-            top = _Fields(document, {"sources": document.data.get("sources", [])}, "",
+            top = Fields(document.report, {"sources": document.data.get("sources", [])}, "",
                           ("sources",), "")
             for path, table in top.tables("sources"):
-                fields = _Fields(document, table, path, SOURCE_KEYS, "a funding source")
+                fields = Fields(document.report, table, path, SOURCE_KEYS, "a funding source")
                 source_id = fields.text("id", required=True, pattern=SOURCE_ID,
                                         rule="a letter, then letters, digits or _")
                 name = fields.text("name") or source_id
@@ -459,7 +372,7 @@ class _PlanBuilder:
         seen: dict[str, str] = {}
         source_ids = tuple(source.id for source in sources)
         for document in documents:
-            top = _Fields(document, {"periods": document.data.get("periods", [])}, "",
+            top = Fields(document.report, {"periods": document.data.get("periods", [])}, "",
                           ("periods",), "")
             for path, table in top.tables("periods"):
                 period = self._period(document, path, table, source_ids)
@@ -506,7 +419,7 @@ class _PlanBuilder:
 
     def _period(self, document: Document, path: str, table: dict[str, Any],
                 source_ids: tuple[str, ...]) -> Period | None:
-        fields = _Fields(document, table, path, PERIOD_KEYS, "a period")
+        fields = Fields(document.report, table, path, PERIOD_KEYS, "a period")
         period_id = fields.text("id", required=True, pattern=PERIOD_ID,
                                 rule="letters, digits, - or _, such as 2010-2011")
         title = fields.text("title") or ""
@@ -526,7 +439,8 @@ class _PlanBuilder:
         lines: list[Line] = []
         seen: dict[str, str] = {}
         for line_path, line_table in entries:
-            line = self._line(document, line_path, line_table, source_ids)
+            line = read_line(document, line_path, line_table, source_ids)
+            self.ok = self.ok and line is not None
             if self._is_duplicate(document, line_path, line_table, seen, "line",
                                   "is already used in this period at") or line is None:
                 continue
@@ -537,63 +451,63 @@ class _PlanBuilder:
         return Period(period_id, title, first_year, last_year, total, tuple(lines),
                       document.origin(path))
 
-    def _line(self, document: Document, path: str, table: dict[str, Any],
-              source_ids: tuple[str, ...]) -> Line | None:
-        """A budget line: a plain, well-formed table (nearly every one) is read directly, any
-        other goes through `_checked_line`, which reports each of its problems."""
-        origin = document.origin(path)
-        line = _plain_line(table, source_ids, origin)
-        return line if line is not None else self._checked_line(document, path, table, source_ids)
 
-    def _checked_line(self, document: Document, path: str, table: dict[str, Any],
-                      source_ids: tuple[str, ...]) -> Line | None:
-        fields = _Fields(document, table, path, LINE_KEYS, "a budget line")
-        line_id = fields.text("id", required=True, pattern=LINE_ID,
-                              rule="letters, digits, '.', '-' or '_', no spaces")
-        activity = fields.text("activity", required=True)
-        amount = fields.money("amount")
-        notes = fields.text("notes") or ""
-        marked: set[str] = set()
-        for mark_path, source_id in fields.strings("sources"):
-            if source_id not in source_ids:
-                document.report(mark_path, "unknown-source",
-                                f"unknown funding source {source_id!r}{suggest(source_id, source_ids)}"
-                                f" (sources: {', '.join(source_ids)})")
-                fields.ok = False
-            elif source_id in marked:
-                document.report(mark_path, "duplicate-source",
-                                f"source {source_id!r} is marked twice on this line")
-                fields.ok = False
-            marked.add(source_id)
-        source_notes: list[tuple[str, str]] = []
-        raw_notes = table.get("source_notes", {})
-        if not isinstance(raw_notes, dict):
-            fields.report("source_notes", "wrong-type",
-                          f"expected a table such as {{ OTHER = \"(private funds)\" }}, "
-                          f"found {type_name(raw_notes)}")
-            raw_notes = {}
-        for source_id, note in raw_notes.items():
-            note_path = f"{path}.source_notes.{source_id}"
-            if not isinstance(note, str):
-                document.report(note_path, "wrong-type", f"expected a string, found {type_name(note)}")
-                fields.ok = False
-            elif source_id not in marked:
-                document.report(note_path, "note-without-mark",
-                                f"a note for source {source_id!r}, which this line does not mark"
-                                f"{suggest(source_id, sorted(marked))}")
-                fields.ok = False
-        if not self._done(fields):
-            return None
-        assert line_id and activity
-        source_notes = [(source_id, raw_notes[source_id]) for source_id in source_ids
-                        if source_id in raw_notes]
-        return Line(line_id, activity, amount,
-                    tuple(source_id for source_id in source_ids if source_id in marked),
-                    notes, tuple(source_notes), document.origin(path))
+def read_line(document: Document, path: str, table: dict[str, Any],
+              source_ids: tuple[str, ...]) -> Line | None:
+    """A budget line of `document` at `path`, or None with its problems reported: the same
+    rules and messages for a plan's lines and a scenario's added or changed ones.
+
+    A plain, well-formed table (nearly every one) is read directly, any other goes through
+    `_checked_line`, which reports each of its problems.
+    """
+    line = _plain_line(table, source_ids, document.origin(path))
+    return line if line is not None else _checked_line(document, path, table, source_ids)
+
+
+def _checked_line(document: Document, path: str, table: dict[str, Any],
+                  source_ids: tuple[str, ...]) -> Line | None:
+    fields = Fields(document.report, table, path, LINE_KEYS, "a budget line")
+    line_id = fields.text("id", required=True, pattern=LINE_ID,
+                          rule="letters, digits, '.', '-' or '_', no spaces")
+    activity = fields.text("activity", required=True)
+    amount = fields.money("amount")
+    notes = fields.text("notes") or ""
+    marked: set[str] = set()
+    for mark_path, source_id in fields.strings("sources"):
+        if source_id not in source_ids:
+            fields.report_at(mark_path, "unknown-source",
+                             f"unknown funding source {source_id!r}{suggest(source_id, source_ids)}"
+                             f" (sources: {', '.join(source_ids)})")
+        elif source_id in marked:
+            fields.report_at(mark_path, "duplicate-source",
+                             f"source {source_id!r} is marked twice on this line")
+        marked.add(source_id)
+    raw_notes = table.get("source_notes", {})
+    if not isinstance(raw_notes, dict):
+        fields.report("source_notes", "wrong-type",
+                      f"expected a table such as {{ OTHER = \"(private funds)\" }}, "
+                      f"found {type_name(raw_notes)}")
+        raw_notes = {}
+    for source_id, note in raw_notes.items():
+        note_path = f"{path}.source_notes.{source_id}"
+        if not isinstance(note, str):
+            fields.report_at(note_path, "wrong-type", f"expected a string, found {type_name(note)}")
+        elif source_id not in marked:
+            fields.report_at(note_path, "note-without-mark",
+                             f"a note for source {source_id!r}, which this line does not mark"
+                             f"{suggest(source_id, sorted(marked))}")
+    if not fields.ok:
+        return None
+    assert line_id and activity
+    source_notes = [(source_id, raw_notes[source_id]) for source_id in source_ids
+                    if source_id in raw_notes]
+    return Line(line_id, activity, amount,
+                tuple(source_id for source_id in source_ids if source_id in marked),
+                notes, tuple(source_notes), document.origin(path))
 
 
 def _plain_line(table: dict[str, Any], source_ids: tuple[str, ...], origin: Origin) -> Line | None:
-    """The line of a table `_PlanBuilder._checked_line` would accept as it is, or None.
+    """The line of a table `_checked_line` would accept as it is, or None.
 
     Only the fast path: it accepts a table when each value has its usual, checked form (known
     keys, a valid id, a non-empty activity, a plain amount, known sources marked once, notes

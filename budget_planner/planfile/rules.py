@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 from ..core.funding import Cap, Funding, Pledge, Preference, ShareRule, percent_text
-from ..core.money import CENT, MoneyError, parse_money, type_name
-from .fields import suggest
-
-#: report(path, code, message): how parsing tells the loader about a mistake.
-Report = Callable[[str, str, str], None]
+from ..core.money import CENT, MoneyError, type_name
+from .fields import Fields, Report, suggest
 
 FUNDING_KEYS = ("caps", "shares", "pledges", "preference")
 CAP_KEYS = ("source", "period", "amount")
@@ -78,108 +75,50 @@ def parse_cost(value: object) -> Decimal:
                                      'such as 1 or "0.75" (at most four decimals)')
 
 
-class _Table:
-    """Typed access to one rule table; every mistake is reported at its field path."""
-
-    def __init__(self, report: Report, known: Known, table: dict[str, Any], path: str,
-                 allowed: tuple[str, ...], what: str):
-        self.report_to, self.known, self.table, self.path = report, known, table, path
-        self.ok = True
-        for key in table:
-            if key not in allowed:
-                self.report(key, "unknown-key", f"unknown key {key!r} in {what}"
-                                                f"{suggest(key, allowed)}")
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}"
-
-    def report(self, key: str, code: str, message: str) -> None:
-        self.ok = False
-        self.report_to(self.at(key), code, message)
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self.table.get(key)
-        if value is None:
-            if required:
-                self.report(key, "missing-field", f"required field {key!r} is missing")
-            return None
-        if not isinstance(value, str):
-            self.report(key, "wrong-type", f"expected a string, found {type_name(value)}")
-            return None
-        return value
-
-    def source(self, key: str = "source", value: object = None, path: str | None = None) -> str | None:
-        source = self.text(key, required=True) if value is None else value
-        if source is None:
-            return None
-        if source not in self.known.sources:
-            self.ok = False
-            self.report_to(path or self.at(key), "unknown-source",
-                           f"unknown funding source {source!r}"
-                           f"{suggest(str(source), self.known.sources)} "
-                           f"(sources: {', '.join(self.known.sources)})")
-            return None
-        return str(source)
-
-    def period(self) -> tuple[bool, str | None]:
-        period = self.text("period")
-        if period is not None and period not in self.known.periods:
-            self.report("period", "unknown-period",
-                        f"unknown period {period!r}{suggest(period, self.known.periods)} "
-                        f"(periods: {', '.join(self.known.periods)})")
-            return False, None
-        return True, period
-
-    def line(self, period: str | None) -> tuple[bool, str | None]:
-        line = self.text("line")
-        if line is None:
-            return True, None
-        if period is not None:
-            candidates = self.known.lines.get(period, ())
-            where = f"period {period!r}"
-        else:
-            candidates = tuple(dict.fromkeys(
-                line_id for period_id in self.known.periods for line_id in self.known.lines.get(period_id, ())))
-            where = "any period"
-        if line not in candidates:
-            self.report("line", "unknown-line",
-                        f"no line {line!r} in {where}{suggest(line, candidates)}")
-            return False, None
-        return True, line
-
-    def money(self, key: str) -> Decimal | None:
-        if key not in self.table:
-            self.report(key, "missing-field", f"required field {key!r} is missing")
-            return None
-        try:
-            return parse_money(self.table[key])
-        except MoneyError as error:
-            self.report(key, error.code, error.message)
-            return None
-
-    def share(self, key: str) -> Decimal | None:
-        if key not in self.table:
-            return None
-        try:
-            return parse_share(self.table[key])
-        except MoneyError as error:
-            self.report(key, error.code, error.message)
-            return None
+def _source(fields: Fields, known: Known, source: str, path: str) -> str | None:
+    """`source` if the plan has it; else reported at `path`."""
+    if source in known.sources:
+        return source
+    fields.report_at(path, "unknown-source",
+                     f"unknown funding source {source!r}{suggest(str(source), known.sources)} "
+                     f"(sources: {', '.join(known.sources)})")
+    return None
 
 
-def _tables(raw: dict[str, Any], key: str, path: str, report: Report) -> list[tuple[str, dict[str, Any]]]:
-    value = raw.get(key, [])
-    if not isinstance(value, list):
-        report(f"{path}.{key}", "wrong-type",
-               f"expected an array of tables ([[{path}.{key}]]), found {type_name(value)}")
-        return []
-    found = []
-    for number, item in enumerate(value):
-        if isinstance(item, dict):
-            found.append((f"{path}.{key}[{number}]", item))
-        else:
-            report(f"{path}.{key}[{number}]", "wrong-type", f"expected a table, found {type_name(item)}")
-    return found
+def _rule_source(fields: Fields, known: Known) -> str | None:
+    """The rule's required `source`, one of the plan's."""
+    source = fields.text("source") if fields.require("source") else None
+    return None if source is None else _source(fields, known, source, fields.at("source"))
+
+
+def _period(fields: Fields, known: Known) -> tuple[bool, str | None]:
+    """Whether the rule's `period` is valid, and the period (None: every period)."""
+    period = fields.text("period")
+    if period is not None and period not in known.periods:
+        fields.report("period", "unknown-period",
+                      f"unknown period {period!r}{suggest(period, known.periods)} "
+                      f"(periods: {', '.join(known.periods)})")
+        return False, None
+    return True, period
+
+
+def _line(fields: Fields, known: Known, period: str | None) -> tuple[bool, str | None]:
+    """Whether the rule's `line` is valid (in `period`, or in any period), and the line."""
+    line = fields.text("line")
+    if line is None:
+        return True, None
+    if period is not None:
+        candidates = known.lines.get(period, ())
+        where = f"period {period!r}"
+    else:
+        candidates = tuple(dict.fromkeys(
+            line_id for period_id in known.periods for line_id in known.lines.get(period_id, ())))
+        where = "any period"
+    if line not in candidates:
+        fields.report("line", "unknown-line",
+                      f"no line {line!r} in {where}{suggest(line, candidates)}")
+        return False, None
+    return True, line
 
 
 def parse_funding(raw: Any, report: Report, *, path: str = "funding", known: Known,
@@ -194,14 +133,11 @@ def parse_funding(raw: Any, report: Report, *, path: str = "funding", known: Kno
     if not isinstance(raw, dict):
         report(path, "wrong-type", f"expected a table ([{path}]), found {type_name(raw)}")
         return Funding()
-    for key in raw:
-        if key not in FUNDING_KEYS:
-            report(f"{path}.{key}", "unknown-key",
-                   f"unknown key {key!r} in the funding section{suggest(key, FUNDING_KEYS)}")
+    section = Fields(report, raw, path, FUNDING_KEYS, "the funding section")
     prefix = f"{file}: " if file else ""
-    caps = _unique(_caps(raw, path, report, known, prefix), report, "cap")
-    shares = _unique(_shares(raw, path, report, known, prefix), report, "share rule")
-    pledges = _unique(_pledges(raw, path, report, known, prefix), report, "pledge")
+    caps = _unique(_caps(section, known, prefix), report, "cap")
+    shares = _unique(_shares(section, known, prefix), report, "share rule")
+    pledges = _unique(_pledges(section, known, prefix), report, "pledge")
     preference = _preference(raw.get("preference"), f"{path}.preference", report, known, prefix)
     return Funding(caps, shares, pledges, preference)
 
@@ -220,28 +156,26 @@ def _unique(rules: list[tuple[str, Any]], report: Report, what: str) -> tuple[An
     return tuple(kept)
 
 
-def _caps(raw: dict[str, Any], path: str, report: Report, known: Known,
-          prefix: str) -> list[tuple[str, Cap]]:
+def _caps(section: Fields, known: Known, prefix: str) -> list[tuple[str, Cap]]:
     found = []
-    for cap_path, table in _tables(raw, "caps", path, report):
-        fields = _Table(report, known, table, cap_path, CAP_KEYS, "a cap")
-        source = fields.source()
-        _, period = fields.period()
-        amount = fields.money("amount")
+    for cap_path, table in section.tables("caps"):
+        fields = Fields(section.report_to, table, cap_path, CAP_KEYS, "a cap")
+        source = _rule_source(fields, known)
+        _, period = _period(fields, known)
+        amount = fields.money("amount", required=True)
         if fields.ok and source and amount is not None:
             found.append((cap_path, Cap(source, amount, period, prefix + cap_path)))
     return found
 
 
-def _shares(raw: dict[str, Any], path: str, report: Report, known: Known,
-            prefix: str) -> list[tuple[str, ShareRule]]:
+def _shares(section: Fields, known: Known, prefix: str) -> list[tuple[str, ShareRule]]:
     found = []
-    for share_path, table in _tables(raw, "shares", path, report):
-        fields = _Table(report, known, table, share_path, SHARE_KEYS, "a share rule")
-        source = fields.source()
-        period_ok, period = fields.period()
-        _, line = fields.line(period) if period_ok else (False, None)
-        low, high, exactly = fields.share("min"), fields.share("max"), fields.share("exactly")
+    for share_path, table in section.tables("shares"):
+        fields = Fields(section.report_to, table, share_path, SHARE_KEYS, "a share rule")
+        source = _rule_source(fields, known)
+        period_ok, period = _period(fields, known)
+        _, line = _line(fields, known, period) if period_ok else (False, None)
+        low, high, exactly = (fields.parsed(key, parse_share) for key in ("min", "max", "exactly"))
         if "exactly" in table and ("min" in table or "max" in table):
             fields.report("exactly", "conflicting-fields",
                           "'exactly' sets both bounds; leave out 'min' and 'max'")
@@ -258,19 +192,18 @@ def _shares(raw: dict[str, Any], path: str, report: Report, known: Known,
     return found
 
 
-def _pledges(raw: dict[str, Any], path: str, report: Report, known: Known,
-             prefix: str) -> list[tuple[str, Pledge]]:
+def _pledges(section: Fields, known: Known, prefix: str) -> list[tuple[str, Pledge]]:
     found = []
-    for pledge_path, table in _tables(raw, "pledges", path, report):
-        fields = _Table(report, known, table, pledge_path, PLEDGE_KEYS, "a pledge")
-        source = fields.source()
-        period_ok, period = fields.period()
-        line_ok, line = fields.line(period) if period_ok else (False, None)
-        if "line" not in table:
-            fields.report("line", "missing-field", "required field 'line' is missing")
-        amount = fields.money("amount")
+    for pledge_path, table in section.tables("pledges"):
+        fields = Fields(section.report_to, table, pledge_path, PLEDGE_KEYS, "a pledge")
+        source = _rule_source(fields, known)
+        period_ok, period = _period(fields, known)
+        line_ok, line = _line(fields, known, period) if period_ok else (False, None)
+        fields.require("line")
+        amount = fields.money("amount", required=True)
         if line_ok and line is not None and period is None:
-            periods = [period_id for period_id in known.periods if line in known.lines.get(period_id, ())]
+            periods = [period_id for period_id in known.periods
+                       if line in known.lines.get(period_id, ())]
             if len(periods) > 1:
                 fields.report("period", "ambiguous-line",
                               f"line {line!r} is in periods {', '.join(periods)}; "
@@ -288,7 +221,7 @@ def _preference(raw: Any, path: str, report: Report, known: Known, prefix: str) 
     if not isinstance(raw, dict):
         report(path, "wrong-type", f"expected a table ([{path}]), found {type_name(raw)}")
         return None
-    fields = _Table(report, known, raw, path, PREFERENCE_KEYS, "the preference")
+    fields = Fields(report, raw, path, PREFERENCE_KEYS, "the preference")
     given = [key for key in PREFERENCE_KEYS if key in raw]
     if len(given) != 1:
         fields.report(given[1] if len(given) > 1 else "priority",
@@ -306,11 +239,10 @@ def _preference(raw: Any, path: str, report: Report, known: Known, prefix: str) 
         for number, item in enumerate(value):
             item_path = f"{path}.{kind}[{number}]"
             if not isinstance(item, str):
-                fields.ok = False
-                report(item_path, "wrong-type", f"expected a source id, found {type_name(item)}")
-            elif fields.source(value=item, path=item_path) and item in order:
-                fields.ok = False
-                report(item_path, "duplicate-source", f"source {item!r} is listed twice")
+                fields.report_at(item_path, "wrong-type",
+                                 f"expected a source id, found {type_name(item)}")
+            elif _source(fields, known, item, item_path) and item in order:
+                fields.report_at(item_path, "duplicate-source", f"source {item!r} is listed twice")
             elif item in known.sources:
                 order.append(item)
         return Preference(priority=tuple(order), origin=prefix + path) if fields.ok else None
@@ -322,13 +254,12 @@ def _preference(raw: Any, path: str, report: Report, known: Known, prefix: str) 
     weights: dict[str, Decimal] = {}
     for source, weight in value.items():
         item_path = f"{path}.{kind}.{source}"
-        if fields.source(value=source, path=item_path) is None:
+        if _source(fields, known, source, item_path) is None:
             continue
         try:
             weights[source] = parse_cost(weight) if kind == "cost" else parse_share(weight)
         except MoneyError as error:
-            fields.ok = False
-            report(item_path, error.code, error.message)
+            fields.report_at(item_path, error.code, error.message)
     if not fields.ok:
         return None
     ordered = tuple((source, weights[source]) for source in known.sources if source in weights)

@@ -7,13 +7,13 @@ edits (change, add or remove lines) and `[[scale]]` entries (a source's money or
 budget by a signed percent). See docs/scenarios.md.
 
 A scenario is read for one plan: every id it names is checked against that plan (after the
-scenario's own line edits), and a source scale is resolved there to the amount it scales.
-`engine.scenario` lays it over the plan.
+scenario's own line edits), and every mistake is a coded `Problem` at its file, line and field.
+Reading never solves: `engine.scenario` resolves a source scale to the amount it scales (which
+may be an allocation) and lays the scenario over the plan.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.funding import Funding, percent_text
-from ..core.model import Line, Plan, Problem
-from ..core.money import CENT, ZERO, display, money_text, type_name
-from .fields import suggest
-from .loader import LINE_KEYS, Document, _Fields, _PlanBuilder, read_document
+from ..core.model import Line, Origin, Plan, Problem
+from ..core.money import CENT, MoneyError, display, money_text, type_name
+from .fields import Fields, suggest
+from .loader import LINE_KEYS, Document, read_document, read_line
 from .rules import Known, parse_funding
 
 SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale")
@@ -38,6 +38,7 @@ SCALE_KEYS = ("source", "period", "by")
 _CHANGE = re.compile(r"\s*([+-])\s*(\d{1,4}(?:\.\d{1,2})?)\s*%\s*")
 HUNDRED = Decimal(100)
 LARGEST_RISE = Decimal(10)  # +1000 %
+CHANGE_INVALID = "change-invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +56,10 @@ class LineEdit:
 class Scale:
     """A period's budget (lines and stated total) or a source's money, by a signed share.
 
-    For a source, `base` is the amount scaled, resolved when the scenario is read: the cap of
-    that source and scope if one is set (by the scenario or the plan), else what the source is
-    allocated there in the plan the scenario is read for (`base_kind` says which).
+    For a source, `base` is the amount scaled, resolved for the plan the scenario is read for
+    (`engine.scenario.load_scenario`): the cap of that source and scope if one is set (by the
+    scenario or the plan), else what the source is allocated there (`base_kind` says which).
+    `where` is its `source` field, where a problem with resolving it is reported.
     """
 
     change: Decimal
@@ -66,6 +68,7 @@ class Scale:
     base: Decimal | None = None
     base_kind: Literal["", "cap", "allocation"] = ""
     origin: str = field(default="", compare=False)
+    where: Origin | None = field(default=None, compare=False)
 
     @property
     def factor(self) -> Decimal:
@@ -131,78 +134,59 @@ def _preference_text(funding: Funding) -> str:
                                          for source, share in preference.target_mix)
 
 
-def known_ids(plan: Plan) -> Known:
-    """The ids a scenario's rules may name: the plan's sources, periods and lines."""
-    return Known(sources=plan.source_ids, periods=tuple(period.id for period in plan.periods),
-                 lines={period.id: tuple(line.id for line in period.lines)
-                        for period in plan.periods})
-
-
 def parse_change(value: object) -> Decimal:
-    """A signed percent such as "-20%" or "+5%" as a fraction (-0.2, 0.05); raises ValueError."""
+    """A signed percent such as "-20%" or "+5%" as a fraction (-0.2, 0.05); anything else
+    raises MoneyError (a ValueError) with the code `change-invalid`."""
     if isinstance(value, str):
         found = _CHANGE.fullmatch(value)
         if found:
             change = Decimal(found.group(2)) / HUNDRED * (-1 if found.group(1) == "-" else 1)
             if change < -1:
-                raise ValueError(f"{value!r} is a cut of more than 100%")
+                raise MoneyError(CHANGE_INVALID, f"{value!r} is a cut of more than 100%")
             if change > LARGEST_RISE:
-                raise ValueError(f"{value!r} is a rise of more than 1000%")
+                raise MoneyError(CHANGE_INVALID, f"{value!r} is a rise of more than 1000%")
             return change
         if re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
-            raise ValueError(f"{value!r} has no sign; write \"-{value.strip()}\" for a cut or "
-                             f"\"+{value.strip()}\" for a rise")
-        raise ValueError(f"{value!r} is not a change; write a signed percent such as \"-20%\" "
-                         "or \"+12.5%\" (at most two decimals)")
-    raise ValueError(f'expected a signed percent string such as "-20%", found {type_name(value)}')
+            raise MoneyError(CHANGE_INVALID, f"{value!r} has no sign; write \"-{value.strip()}\" "
+                                             f"for a cut or \"+{value.strip()}\" for a rise")
+        raise MoneyError(CHANGE_INVALID, f"{value!r} is not a change; write a signed percent such "
+                                         "as \"-20%\" or \"+12.5%\" (at most two decimals)")
+    raise MoneyError(CHANGE_INVALID, 'expected a signed percent string such as "-20%", found '
+                                     f"{type_name(value)}")
 
 
 # --- reading ---------------------------------------------------------------------------------
 
-def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
-    """Read a scenario for `plan`: the scenario and no problems, or None and every problem."""
+def read_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """Read and check a scenario file for `plan`: the scenario and no problems, or None and
+    every problem. A source scale's base is left unset: `engine.scenario` resolves it."""
     problems: list[Problem] = []
     document = read_document(path, problems)
     if document is None:
         return None, problems
     data = document.data
-    for key in data:
-        if key not in SCENARIO_KEYS:
-            document.report(key, "unknown-key",
-                            f"unknown key {key!r} in a scenario{suggest(key, SCENARIO_KEYS)}")
+    fields = Fields(document.report, data, "", SCENARIO_KEYS, "a scenario")
     name = data.get("name")
-    if name is None:
-        document.report("name", "missing-field", "required field 'name' is missing")
-    elif not isinstance(name, str) or not name.strip():
-        document.report("name", "wrong-type", f"expected a non-empty string, found {type_name(name)}")
+    if fields.require("name") and (not isinstance(name, str) or not name.strip()):
+        fields.report("name", "wrong-type", f"expected a non-empty string, found {type_name(name)}")
     description = data.get("description", "")
     if not isinstance(description, str):
-        document.report("description", "wrong-type",
-                        f"expected a string, found {type_name(description)}")
+        fields.report("description", "wrong-type",
+                      f"expected a string, found {type_name(description)}")
     illustrative = data.get("illustrative", False)
     if not isinstance(illustrative, bool):
-        document.report("illustrative", "wrong-type",
-                        f"expected true or false, found {type_name(illustrative)}")
-    edits = _LineEdits(document, plan).read(data.get("lines"))
-    from ..engine.scenario import _apply_lines
-
-    edited = _apply_lines(plan, edits)
-    scales = _read_scales(document, data.get("scale"), plan)
-    funding = parse_funding(data.get("funding"), document.report, path="funding",
-                            known=known_ids(edited), file=Path(document.file).name)
-    if problems:
-        return None, problems
-    scales = _resolve_sources(document, plan, edited.funding.merged(funding), scales)
+        fields.report("illustrative", "wrong-type",
+                      f"expected true or false, found {type_name(illustrative)}")
+    line_edits = _LineEdits(document, plan)
+    edits = line_edits.read(data.get("lines"))
+    known = line_edits.known()
+    scales = _read_scales(document, fields, known)
+    funding = parse_funding(data.get("funding"), document.report, path="funding", known=known,
+                            file=Path(document.file).name)
     if problems:
         return None, problems
     return Scenario(str(name), document.file, str(description), bool(illustrative), funding,
                     tuple(edits), tuple(scales)), []
-
-
-def _tables(document: Document, raw: dict[str, Any], key: str,
-            path: str) -> list[tuple[str, dict[str, Any]]]:
-    fields = _Fields(document, {key: raw.get(key, [])}, path, (key,), "")
-    return fields.tables(key)
 
 
 class _LineEdits:
@@ -224,16 +208,21 @@ class _LineEdits:
                                  f"expected a table of edits ([[lines.change]], [[lines.add]], "
                                  f"[[lines.remove]]), found {type_name(raw)}")
             return []
-        _Fields(self.document, raw, "lines", LINES_KEYS, "the line edits")
-        for path, table in _tables(self.document, raw, "remove", "lines"):
+        fields = Fields(self.document.report, raw, "lines", LINES_KEYS, "the line edits")
+        for path, table in fields.tables("remove"):
             self.remove(path, table)
-        for path, table in _tables(self.document, raw, "change", "lines"):
+        for path, table in fields.tables("change"):
             self.change(path, table)
-        for path, table in _tables(self.document, raw, "add", "lines"):
+        for path, table in fields.tables("add"):
             self.add(path, table)
         return self.edits
 
-    def locate(self, fields: _Fields, table: dict[str, Any]) -> tuple[str, str] | None:
+    def known(self) -> Known:
+        """The ids the scenario's rules may name: the plan's, as the line edits leave it."""
+        return Known(sources=self.plan.source_ids, periods=tuple(self.lines),
+                     lines={period: tuple(lines) for period, lines in self.lines.items()})
+
+    def locate(self, fields: Fields, table: dict[str, Any]) -> tuple[str, str] | None:
         """The (period, line) an edit names; the period may be left out when the line id is
         in one period only."""
         period = fields.text("period")
@@ -271,7 +260,7 @@ class _LineEdits:
         return period, line
 
     def remove(self, path: str, table: dict[str, Any]) -> None:
-        fields = _Fields(self.document, table, path, REMOVE_KEYS, "a line removal")
+        fields = Fields(self.document.report, table, path, REMOVE_KEYS, "a line removal")
         found = self.locate(fields, table)
         if found is None or not fields.ok:
             return
@@ -281,7 +270,7 @@ class _LineEdits:
         self.edits.append(LineEdit("remove", period, line, None, f"{self.document.file}: {path}"))
 
     def change(self, path: str, table: dict[str, Any]) -> None:
-        fields = _Fields(self.document, table, path, CHANGE_KEYS, "a line change")
+        fields = Fields(self.document.report, table, path, CHANGE_KEYS, "a line change")
         found = self.locate(fields, table)
         if found is None:
             # Still check the new values, so that one run reports every mistake.
@@ -309,7 +298,7 @@ class _LineEdits:
                                        f"{self.document.file}: {path}"))
 
     def add(self, path: str, table: dict[str, Any]) -> None:
-        fields = _Fields(self.document, table, path, ADD_KEYS, "an added line")
+        fields = Fields(self.document.report, table, path, ADD_KEYS, "an added line")
         period = fields.text("period", required=True)
         if period is not None and period not in self.lines:
             periods = tuple(self.lines)
@@ -330,17 +319,14 @@ class _LineEdits:
 
     def _line(self, path: str, table: dict[str, Any]) -> Line | None:
         # The plan's own line rules and messages, so a line reads the same in both files.
-        return _PlanBuilder([self.document])._line(self.document, path, table, self.plan.source_ids)
+        return read_line(self.document, path, table, self.plan.source_ids)
 
 
-def _read_scales(document: Document, raw: Any, plan: Plan) -> list[Scale]:
-    if raw is None:
-        return []
+def _read_scales(document: Document, scenario: Fields, known: Known) -> list[Scale]:
     scales: list[Scale] = []
     seen: dict[tuple[str | None, str | None], str] = {}
-    known = known_ids(plan)
-    for path, table in _tables(document, {"scale": raw}, "scale", ""):
-        fields = _Fields(document, table, path, SCALE_KEYS, "a scale")
+    for path, table in scenario.tables("scale"):
+        fields = Fields(document.report, table, path, SCALE_KEYS, "a scale")
         source = fields.text("source")
         period = fields.text("period")
         if source is not None and source not in known.sources:
@@ -358,10 +344,7 @@ def _read_scales(document: Document, raw: Any, plan: Plan) -> list[Scale]:
         if "by" not in table:
             fields.report("by", "missing-field", "required field 'by' is missing (\"-20%\")")
         else:
-            try:
-                change = parse_change(table["by"])
-            except ValueError as error:
-                fields.report("by", "change-invalid", str(error))
+            change = fields.parsed("by", parse_change)
         key = (source, period)
         if fields.ok and key in seen:
             fields.report("source" if source else "period", "duplicate-rule",
@@ -370,45 +353,8 @@ def _read_scales(document: Document, raw: Any, plan: Plan) -> list[Scale]:
         if fields.ok and change is not None:
             seen[key] = path
             scales.append(Scale(change, period, source,
-                                origin=f"{Path(document.file).name}: {path}"))
+                                origin=f"{Path(document.file).name}: {path}",
+                                where=document.origin(f"{path}.source")))
     # Budgets first, then money: the order they apply in.
     return [scale for scale in scales if scale.source is None] + \
         [scale for scale in scales if scale.source is not None]
-
-
-def _resolve_sources(document: Document, plan: Plan, funding: Funding,
-                     scales: list[Scale]) -> list[Scale]:
-    """Give each source scale the amount it scales: its cap, else its allocation in `plan`."""
-    allocated: dict[tuple[str, str | None], Decimal] | None = None
-    resolved = []
-    for scale in scales:
-        if scale.source is None:
-            resolved.append(scale)
-            continue
-        cap = funding.cap(scale.source, scale.period)
-        if cap is not None:
-            resolved.append(dataclasses.replace(scale, base=cap.amount, base_kind="cap"))
-            continue
-        if allocated is None:
-            allocated = _allocated(plan)
-        if allocated is None:
-            path = scale.origin.split(": ", 1)[-1]
-            document.report(f"{path}.source", "nothing-to-scale",
-                            f"{scale.source} has no cap "
-                            f"{'in ' + scale.period if scale.period else 'for the programme'} "
-                            "and the plan's funding rules conflict, so it has no allocation to "
-                            "scale either; set a cap with [[funding.caps]]")
-            continue
-        base = allocated.get((scale.source, scale.period), ZERO)
-        resolved.append(dataclasses.replace(scale, base=base, base_kind="allocation"))
-    return resolved
-
-
-def _allocated(plan: Plan) -> dict[tuple[str, str | None], Decimal] | None:
-    """What each source is allocated per period and over the programme; None on conflicts."""
-    from ..engine.allocation import allocate
-
-    result = allocate(plan)
-    if result.status != "optimal":
-        return None
-    return {(use.source, use.period): use.allocated for use in result.sources}

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .model import InvalidRequest, Problem
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Windows: no locks, so nothing is ever swept
@@ -31,9 +33,12 @@ _OWN_STREAM = re.compile(r"/dev/(?:stdout|stderr|fd/(\d+))|/proc/self/fd/(\d+)")
 PIPE_READER_WAIT = 5.0
 
 
-class OutputError(Exception):
+class OutputError(InvalidRequest):
     """An output that cannot be written where the user asked (missing or read-only folder,
-    no space left)."""
+    no space left): a problem with the output's path and a code."""
+
+    def __init__(self, path: Path | str, code: str, message: str):
+        super().__init__(Problem(str(path), "", code, message))
 
 
 def write_atomic(path: Path | str, content: str | bytes) -> Path:
@@ -44,8 +49,8 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     if str(path).endswith(os.sep):
-        raise OutputError(f"{path}: ends with {os.sep!r}, so it names a folder; "
-                          "give the name of a file")
+        raise OutputError(path, "output-names-a-folder", f"ends with {os.sep!r}, so it names a "
+                                                         "folder; give the name of a file")
     path = Path(path)
     stream = own_stream(path)
     if stream is not None:
@@ -56,7 +61,7 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
     except OSError:
         existing = None
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise OutputError(f"{path}: is a directory")
+        raise OutputError(path, "output-is-directory", "is a directory")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         _write_stream(path, data)
         return path
@@ -75,7 +80,8 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+            raise OutputError(path, "output-unwritable",
+                              f"cannot be written: {_reason(error)}") from None
         raise
     _sync_folder(target.parent)
     return path
@@ -119,9 +125,9 @@ def sweep_stale(target: Path) -> list[Path]:
 def _check_folder(path: Path, folder: Path) -> None:
     shown = str(path.parent) if str(path.parent) else "."
     if not folder.exists():
-        raise OutputError(f"{path}: the folder {shown!r} does not exist")
+        raise OutputError(path, "output-folder-missing", f"the folder {shown!r} does not exist")
     if not folder.is_dir():
-        raise OutputError(f"{path}: {shown!r} is a file, not a folder")
+        raise OutputError(path, "output-folder-is-a-file", f"{shown!r} is a file, not a folder")
 
 
 def _locked_temporary(path: Path, target: Path) -> tuple[int, str]:
@@ -133,12 +139,14 @@ def _locked_temporary(path: Path, target: Path) -> tuple[int, str]:
                                                  suffix=_TEMP_SUFFIX)
         except OSError as error:
             shown = str(path.parent) if str(path.parent) else "."
-            raise OutputError(f"{path}: cannot write in {shown!r}: {_reason(error)}") from None
+            raise OutputError(path, "output-unwritable",
+                              f"cannot write in {shown!r}: {_reason(error)}") from None
         locked = _lock(handle, wait=True)
         if locked is None or (locked and _still_named(handle, temporary)):
             return handle, temporary  # None: no locks on this file system; nothing is swept
         os.close(handle)
-    raise OutputError(f"{path}: cannot create a temporary file beside it")  # pragma: no cover
+    raise OutputError(path, "output-unwritable",  # pragma: no cover
+                      "cannot create a temporary file beside it")
 
 
 def _lock(handle: int, *, wait: bool) -> bool | None:
@@ -183,7 +191,8 @@ def _write_descriptor(path: Path, descriptor: int, data: bytes) -> None:
     try:
         _write_all(descriptor, data)
     except OSError as error:
-        raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+        raise OutputError(path, "output-unwritable",
+                          f"cannot be written: {_reason(error)}") from None
 
 
 def _write_stream(path: Path, data: bytes) -> None:
@@ -196,16 +205,19 @@ def _write_stream(path: Path, data: bytes) -> None:
             break
         except OSError as error:
             if error.errno != errno.ENXIO:
-                raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+                raise OutputError(path, "output-unwritable",
+                                  f"cannot be written: {_reason(error)}") from None
             if time.monotonic() >= deadline:
-                raise OutputError(f"{path}: is a pipe that no program reads (waited "
+                raise OutputError(path, "output-pipe-without-reader",
+                                  "is a pipe that no program reads (waited "
                                   f"{PIPE_READER_WAIT:g} s)") from None
             time.sleep(0.05)
     try:
         os.set_blocking(handle, True)
         _write_all(handle, data)
     except OSError as error:
-        raise OutputError(f"{path}: cannot be written: {_reason(error)}") from None
+        raise OutputError(path, "output-unwritable",
+                          f"cannot be written: {_reason(error)}") from None
     finally:
         os.close(handle)
 

@@ -7,6 +7,7 @@ values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -115,8 +116,28 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.lineno}" if self.lineno else self.file
-        field_part = f" {self.path}:" if self.path else ""
-        return f"{where}:{field_part} {self.message} [{self.code}]"
+        place = ": ".join(part for part in (where, self.path) if part)
+        text = f"{self.message} [{self.code}]"
+        return f"{place}: {text}" if place else text
+
+
+class InvalidInput(Exception):
+    """Input files that cannot be used as given, with every problem found in them; the
+    command line prints them all and exits 2."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)
+
+
+class InvalidRequest(Exception):
+    """A command that cannot run as asked (an output that cannot be written, a file of the
+    wrong kind, a missing argument, a solver's limits): one problem with the request itself,
+    which the command line prints as one `error:` line before it exits 2."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)

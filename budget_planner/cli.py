@@ -1,7 +1,9 @@
 """The `budget-planner` command: parse options, call the library, render, set the exit code.
 
-Exit codes: 0 all well, 1 findings (errors, or warnings with --strict), 2 invalid input.
-Heavy libraries are imported inside the commands that use them, so `--help` starts at once.
+Each command is one call into `api`, which returns values; the command renders them with a
+view and writes them out. Exit codes: 0 all well, 1 findings (errors, or warnings with
+--strict), 2 invalid input, 3 an internal error (a bug: please report it). Heavy libraries are
+imported inside the commands that use them, so `--help` starts at once.
 """
 
 from __future__ import annotations
@@ -9,66 +11,52 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .core.files import OutputError, write_atomic
-from .planfile.loader import load_plan
-from .core.model import AllocationResult, Plan, Problem
+from .core.files import write_atomic
+from .core.model import InvalidInput, InvalidRequest, Plan, Problem
 
-if TYPE_CHECKING:
-    from .engine.scenario import Scenario
-
-SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+#: Set (to anything but 0) to see the traceback of an internal error instead of one line.
+DEBUG_VARIABLE = "BUDGET_PLANNER_DEBUG"
 
 
-def default_plan() -> Path:
-    """The shipped seed plan: in the current folder if there is one, else beside the package."""
-    here = Path(SHIPPED_PLAN)
-    if here.is_file():
-        return here
-    return Path(__file__).resolve().parent.parent / SHIPPED_PLAN
-
-
-def fail_invalid(problems: list[Problem] | list[str]) -> NoReturn:
-    """Print every problem (`file:line: field: message`) to stderr and exit 2."""
+def fail_invalid(problems: Sequence[Problem]) -> NoReturn:
+    """Print every problem in the input files (`file:line: field: message [code]`) to stderr
+    and exit 2."""
     from .views.render import problems_text
 
-    if problems and isinstance(problems[0], Problem):
-        click.echo(problems_text(problems), err=True)  # type: ignore[arg-type]
-    else:
-        for problem in problems:
-            click.echo(f"error: {problem}", err=True)
+    click.echo(problems_text(problems), err=True)
     sys.exit(EXIT_INVALID)
 
 
-def read_plan(path: Path | None) -> Plan:
-    plan, problems = load_plan(path or default_plan())
-    if plan is None:
-        fail_invalid(problems)
-    note_inputs(*plan.files)
-    return plan
+def fail_request(problem: Problem) -> NoReturn:
+    """Print a problem with the request itself (an output, an option, the solver) as one
+    `error:` line and exit 2."""
+    click.echo(f"error: {problem}", err=True)
+    sys.exit(EXIT_INVALID)
 
 
-_INPUTS = "budget_planner.inputs"
+def fail_internal(error: Exception) -> NoReturn:
+    """A bug or a failing library: one line asking for a report, exit 3 (no traceback unless
+    BUDGET_PLANNER_DEBUG is set)."""
+    if os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0"):
+        raise error
+    detail = " ".join(f"{type(error).__name__}: {error}".split())
+    click.echo(f"budget-planner: internal error ({detail}); please report it with the command "
+               f"and plan (set {DEBUG_VARIABLE}=1 to see where it happened)", err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
-def note_inputs(*paths: Path | str) -> None:
-    """Remember the files this command reads, so that its output never replaces one of them."""
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.meta.setdefault(_INPUTS, []).extend(Path(path) for path in paths)
-
-
-def _input_at(output: Path) -> Path | None:
-    context = click.get_current_context(silent=True)
-    for path in [] if context is None else context.meta.get(_INPUTS, []):
+def _input_at(output: Path, inputs: Sequence[str]) -> str | None:
+    for path in inputs:
         try:
             if os.path.samefile(path, output):
                 return path
@@ -77,23 +65,59 @@ def _input_at(output: Path) -> Path | None:
     return None
 
 
-def emit(text: str | bytes, output: Path | None) -> None:
-    """Write to stdout, or atomically to `output` (and say where)."""
+def emit(text: str | bytes, output: Path | None, inputs: Sequence[str] = ()) -> None:
+    """Write to stdout, or atomically to `output` (and say where); never over one of the
+    `inputs`, the files the command read."""
     if output is None:
         if isinstance(text, bytes):
             click.get_binary_stream("stdout").write(text)
         else:
             click.echo(text, nl=False)
         return
-    clash = _input_at(output)
+    clash = _input_at(output, inputs)
     if clash is not None:
-        fail_invalid([f"{output}: is the input file {clash}; writing the output there would "
-                      "replace it (choose another output file)"])
-    try:
-        write_atomic(output, text)
-    except OutputError as error:
-        fail_invalid([str(error)])
+        raise InvalidRequest(Problem(str(output), "", "output-is-input",
+                                     f"is the input file {clash}; writing the output there "
+                                     "would replace it (choose another output file)"))
+    write_atomic(output, text)  # an OutputError is an InvalidRequest
     click.echo(f"wrote {output}", err=True)
+
+
+def default_output(plan: Plan, suffix: str) -> Path:
+    """`output/<plan-name><suffix>`, creating the folder when it is missing."""
+    output = Path("output") / f"{plan.name}{suffix}"
+    try:
+        output.parent.mkdir(exist_ok=True)
+    except OSError as error:
+        raise InvalidRequest(Problem(str(output.parent), "", "output-folder",
+                                     f"cannot create the output folder: {error.strerror}"))
+    return output
+
+
+def workbook_bytes(build: Callable[[], bytes]) -> bytes:
+    """A workbook built by a view; one that cannot be built as asked is an invalid request."""
+    from .xlsx.workbook import WorkbookError
+
+    try:
+        return build()
+    except WorkbookError as error:  # nothing is written: no traceback
+        raise InvalidRequest(Problem("", "", "workbook-not-built", str(error))) from error
+
+
+class Commands(click.Group):
+    """The command group: what the library raises becomes a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as error:
+            fail_invalid(error.problems)
+        except InvalidRequest as error:
+            fail_request(error.problem)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - anything else is a bug to report
+            fail_internal(error)
 
 
 def plan_argument(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,9 +145,15 @@ class OutputPath(click.Path):
 
 output_option = click.option("-o", "--output", type=OutputPath(), default=None,
                              help="Write to this file (atomically) instead of standard output.")
+solver_option = click.option(
+    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+    help="Linear programming solver; both give the same cents.")
+scenario_option = click.option(
+    "--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
+    help="Lay a scenario file over the plan (repeatable, applied in order).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budget-planner")
 def cli() -> None:
     """Programme budgets: plan files in; reconciled totals, co-financing and reports out.
@@ -144,13 +174,14 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool) -> Non
     2 when the plan is invalid. PLAN may be a workbook made by `build` (.xlsx): a total whose
     formula was overwritten by a typed number is then an error too.
     """
-    from .engine.reconcile import reconcile
+    from . import api
     from .views.render import check_json, check_markdown, check_text, to_json
 
-    result = check_workbook(plan) if is_workbook_path(plan) else reconcile(read_plan(plan))
+    checked = api.check(plan)
+    result = checked.reconciliation
     views = {"text": check_text, "markdown": check_markdown,
              "json": lambda value: to_json(check_json(value))}
-    emit(views[fmt](result), output)
+    emit(views[fmt](result), output, checked.inputs)
     sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
@@ -160,86 +191,15 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool) -> Non
 @output_option
 def show(plan: Path | None, fmt: str, output: Path | None) -> None:
     """Show the plan as the programme's financing table: lines, amounts, funding marks."""
+    from . import api
     from .views.render import show_csv, show_json, show_text, to_json
 
-    loaded = read_plan(plan)
+    shown = api.show(plan)
     views = {"text": show_text, "csv": show_csv, "json": lambda value: to_json(show_json(value))}
-    emit(views[fmt](loaded), output)
+    emit(views[fmt](shown.plan), output, shown.inputs)
 
 
 # --- workbooks: build, import, diff; check and diff read a workbook as well as a plan ---------
-
-def is_workbook_path(path: Path | None) -> bool:
-    return path is not None and path.suffix.lower() in (".xlsx", ".xlsm")
-
-
-def load_any(path: Path) -> tuple[Plan | None, list[Problem]]:
-    """A plan file, or a workbook made by `build` (told apart by the .xlsx suffix)."""
-    note_inputs(path)
-    if is_workbook_path(path):
-        from .xlsx.reader import load_workbook_plan
-
-        return load_workbook_plan(path)
-    return load_plan(path)
-
-
-def check_workbook(path: Path) -> Any:
-    """The Reconciliation of a workbook, with its overwritten totals among the findings."""
-    from .xlsx.reader import reconcile_workbook
-
-    note_inputs(path)
-    result, problems = reconcile_workbook(path)
-    if result is None:
-        fail_invalid(problems)
-    return result
-
-
-def apply_scenarios(plan: Plan, paths: tuple[Path, ...]) -> tuple[Plan, list[Scenario]]:
-    """The plan with each scenario applied in turn, and the scenarios; on any problem in any
-    file, every problem, then exit 2."""
-    from .engine.scenario import apply_scenario, load_scenario
-
-    note_inputs(*paths)
-    problems: list[Problem] = []
-    applied = []
-    for path in paths:
-        scenario, found = load_scenario(path, plan)
-        problems += found
-        if scenario is not None and not problems:
-            plan = apply_scenario(plan, scenario)
-            applied.append(scenario)
-    if problems:
-        fail_invalid(problems)
-    return plan, applied
-
-
-def solve(plan: Plan, solver: str = "highs") -> AllocationResult:
-    """The allocation; a missing or failing solver exits 2 without a traceback."""
-    from .engine.allocation import AllocationError, allocate
-
-    try:
-        return allocate(plan, solver=solver)
-    except AllocationError as error:
-        fail_invalid([str(error)])
-
-
-solver_option = click.option(
-    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-    help="Linear programming solver; both give the same cents.")
-scenario_option = click.option(
-    "--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
-    help="Lay a scenario file over the plan (repeatable, applied in order).")
-
-
-def default_output(plan: Plan, suffix: str) -> Path:
-    """`output/<plan-name><suffix>`, creating the folder when it is missing."""
-    output = Path("output") / f"{plan.name}{suffix}"
-    try:
-        output.parent.mkdir(exist_ok=True)
-    except OSError as error:
-        fail_invalid([f"{output.parent}: cannot create the output folder: {error.strerror}"])
-    return output
-
 
 @cli.command()
 @plan_argument
@@ -252,21 +212,15 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -
 
     The same plan always gives a byte-identical file (set SOURCE_DATE_EPOCH to date it).
     """
-    from .xlsx.workbook import BuildInfo, WorkbookError, build_workbook
+    from . import api
+    from .xlsx.workbook import build_workbook
 
-    loaded = read_plan(plan)
-    files = loaded.files
-    loaded, _ = apply_scenarios(loaded, scenarios)
-    info = BuildInfo(plan_files=files, scenario_files=tuple(str(path) for path in scenarios))
-    allocation = solve(loaded)
-    for conflict in allocation.conflicts:  # the workbook lists them too; do not let them pass
+    built = api.build(plan, scenarios)
+    for conflict in built.allocation.conflicts:  # the workbook lists them too; do not let them pass
         click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
                    err=True)
-    try:
-        data = build_workbook(loaded, allocation, info=info)
-    except WorkbookError as error:  # nothing is written: no traceback
-        fail_invalid([str(error)])
-    emit(data, output or default_output(loaded, ".xlsx"))
+    data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info))
+    emit(data, output or default_output(built.plan, ".xlsx"), built.inputs)
 
 
 @cli.command("import")
@@ -275,20 +229,14 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -
 def import_workbook(workbook: Path, output: Path | None) -> None:
     """Read a workbook made by `build`, perhaps edited (amounts, marks, notes, lines added or
     removed, stated totals), back into a plan file."""
+    from . import api
     from .planfile.writer import plan_toml
-    from .xlsx.reader import read_workbook
 
-    if not is_workbook_path(workbook):
-        fail_invalid([f"{workbook}: expected an Excel workbook (.xlsx) made by "
-                      "budget-planner build"])
-    note_inputs(workbook)
-    read = read_workbook(workbook)
-    if read.plan is None:
-        fail_invalid(list(read.problems))
-    for finding in read.findings:
+    imported = api.import_workbook(workbook)
+    for finding in imported.findings:
         click.echo(f"warning: {finding.message} [{finding.code}]", err=True)
-    emit(plan_toml(read.plan, comment=f"Imported by budget-planner {__version__} from the "
-                                      f"workbook {workbook.name}."), output)
+    emit(plan_toml(imported.plan, comment=f"Imported by budget-planner {__version__} from the "
+                                          f"workbook {workbook.name}."), output, imported.inputs)
 
 
 @cli.command()
@@ -302,17 +250,14 @@ def diff(a: Path, b: Path, fmt: str, output: Path | None) -> None:
 
     Exit 0 when A and B hold the same plan, 1 when they differ, 2 when either is invalid.
     """
-    from .engine.diff import diff_json, diff_plans, diff_text
+    from . import api
+    from .engine.diff import diff_json, diff_text
     from .views.render import to_json
 
-    old, old_problems = load_any(a)
-    new, new_problems = load_any(b)
-    if old is None or new is None:
-        fail_invalid(old_problems + new_problems)
-    result = diff_plans(old, new, a_name=str(a), b_name=str(b))
+    diffed = api.diff(a, b)
     views = {"text": diff_text, "json": lambda value: to_json(diff_json(value))}
-    emit(views[fmt](result), output)
-    sys.exit(0 if result.equal else EXIT_FINDINGS)
+    emit(views[fmt](diffed.diff), output, diffed.inputs)
+    sys.exit(0 if diffed.diff.equal else EXIT_FINDINGS)
 
 
 @cli.command()
@@ -330,19 +275,21 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
     Exit 0 when solved, 1 when the rules conflict (or, with --strict, a gap is left),
     2 when the plan or a scenario is invalid.
     """
+    from . import api
     from .views.allocation import allocation_csv, allocation_json, allocation_text
     from .views.render import to_json
 
-    loaded, applied = apply_scenarios(read_plan(plan), scenarios)
-    result = solve(loaded, solver)
-    views = {"text": lambda value: allocation_text(value, loaded, applied),
+    allocated = api.allocate(plan, scenarios, solver=solver)
+    result = allocated.allocation
+    views = {"text": lambda value: allocation_text(value, allocated.plan,
+                                                   list(allocated.scenarios)),
              "json": lambda value: to_json(allocation_json(value)), "csv": allocation_csv}
     if fmt == "csv":
         for note in result.notes:
             click.echo(f"{note.severity}: {note.period}/{note.line}: {note.message}", err=True)
         for conflict in result.conflicts:
             click.echo(f"conflict: {conflict}", err=True)
-    emit(views[fmt](result), output)
+    emit(views[fmt](result), output, allocated.inputs)
     failed = result.status == "infeasible" or (strict and bool(result.gaps))
     sys.exit(EXIT_FINDINGS if failed else 0)
 
@@ -359,34 +306,16 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
 
     HTML is one self-contained file (inline CSS and SVG), readable on screen and in print.
     """
-    from .engine.reconcile import reconcile
-    from .views.reports import build_report, render_html, render_markdown
+    from . import api
+    from .views.reports import render_html, render_markdown
 
-    base = read_plan(plan)
-    loaded, applied = apply_scenarios(base, scenarios)
-    names = [scenario.name for scenario in applied]
-    if applied:  # the comparison's last step is the plan as the scenarios leave it
-        comparison = compare_stacked(base, applied)
-        last = comparison.runs[-1]
-        result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
-    else:
-        result = build_report(loaded, reconcile(loaded), solve(loaded), names)
-    text = render_html(result) if fmt == "html" else render_markdown(result)
-    emit(text, output or default_output(loaded, ".html" if fmt == "html" else ".md"))
+    reported = api.report(plan, scenarios)
+    text = render_html(reported.report) if fmt == "html" else render_markdown(reported.report)
+    emit(text, output or default_output(reported.plan, ".html" if fmt == "html" else ".md"),
+         reported.inputs)
 
 
 # --- what-if runs and parameter sweeps ------------------------------------------------------
-
-def compare_stacked(plan: Plan, applied: list[Scenario], solver: str = "highs") -> Any:
-    """The baseline, then each scenario added in turn; a failing solver exits 2."""
-    from .engine.allocation import AllocationError
-    from .engine.whatif import stacked
-
-    try:
-        return stacked(plan, applied, solver=solver)
-    except AllocationError as error:
-        fail_invalid([str(error)])
-
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
@@ -408,46 +337,23 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     Exit 0 when every run is solved and reconciles, 1 when a run's rules conflict or its
     totals do not reconcile, 2 when a file is invalid.
     """
-    from .engine.allocation import AllocationError
+    from . import api
+    from .engine.whatif import render_whatif, whatif_json, whatif_text
     from .views.render import to_json
-    from .engine.scenario import load_scenario
-    from .engine.whatif import looks_like_plan, render_whatif, whatif_json, whatif_text
-    from .engine.whatif import whatif as compare_each
 
-    plan_path = paths[0] if looks_like_plan(paths[0]) else None
-    scenario_paths = paths[1:] if plan_path is not None else paths
-    if not scenario_paths:
-        fail_invalid(["whatif needs at least one scenario file after the plan"])
-    try:
-        base, layers = apply_scenarios(read_plan(plan_path), base_scenarios)
-        note_inputs(*scenario_paths)
-        problems: list[Problem] = []
-        loaded = []
-        for path in scenario_paths:
-            scenario, found = load_scenario(path, base)
-            problems += found
-            if scenario is not None:
-                loaded.append(scenario)
-        if problems:
-            fail_invalid(problems)
-        comparison = compare_each(base, loaded, base=layers, solver=solver)
-    except AllocationError as error:
-        fail_invalid([str(error)])
+    comparison = api.whatif(paths, base_scenarios, solver=solver)
     if output is not None and output.suffix.lower() == ".xlsx":
         from .xlsx.comparison import build_comparison_workbook
-        from .xlsx.workbook import WorkbookError
 
-        try:
-            emit(build_comparison_workbook(comparison), output)
-        except WorkbookError as error:
-            fail_invalid([str(error)])
+        data = workbook_bytes(lambda: build_comparison_workbook(comparison.comparison))
+        emit(data, output, comparison.inputs)
     else:
         views: dict[str, Callable[[Any], str]] = {
             "text": whatif_text, "json": lambda value: to_json(whatif_json(value)),
             "markdown": lambda value: render_whatif(value, "markdown"),
             "html": lambda value: render_whatif(value, "html")}
-        emit(views[fmt](comparison), output)
-    sys.exit(EXIT_FINDINGS if comparison.failed else 0)
+        emit(views[fmt](comparison.comparison), output, comparison.inputs)
+    sys.exit(EXIT_FINDINGS if comparison.comparison.failed else 0)
 
 
 @cli.command()
@@ -473,49 +379,26 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     Writes a CSV of every point and a chart (a line chart for one parameter, a heatmap for
     two); prints the break-even points. Exit 0, or 2 when an input is invalid.
     """
-    import time
-
-    from .engine.allocation import AllocationError
+    from . import api
+    from .engine.sweep import sweep_csv, sweep_json, sweep_text
     from .views.render import to_json
-    from .engine.sweep import parse_vary, run_sweep, sweep_csv, sweep_json, sweep_text, workers
     from .views.sweep_chart import sweep_chart
 
-    loaded, _ = apply_scenarios(read_plan(plan), scenarios)
-    problems: list[Problem] = []
-    axes = []
-    for text in varies:
-        axis, found = parse_vary(text, loaded)
-        problems += found
-        if axis is not None:
-            axes.append(axis)
-    if len(varies) > 2:
-        problems.append(Problem("--vary", "", "vary-too-many", "vary one or two parameters"))
-    names = [axis.parameter.name for axis in axes]
-    if len(set(names)) != len(names):
-        problems.append(Problem("--vary", names[0], "vary-twice", "the same parameter twice"))
-    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
-        problems.append(Problem("--chart", str(chart), "chart-format",
-                                "write the chart as .svg or .png"))
-    if problems:
-        fail_invalid(problems)
-    count = 1
-    for axis in axes:
-        count *= len(axis.values)
-    processes = workers(count, jobs)
-    started = time.perf_counter()
-    try:
-        with click.progressbar(length=count, label=f"Solving {count:,} points",
-                               file=sys.stderr) as bar:
-            result = run_sweep(loaded, axes, solver=solver, jobs=jobs, progress=bar.update)
-    except AllocationError as error:
-        fail_invalid([str(error)])
-    click.echo(f"solved {count:,} points in {time.perf_counter() - started:.1f} s "
-               f"({processes} process{'es' if processes > 1 else ''})", err=True)
-    chart = chart or default_output(loaded, "-sweep.svg")
-    emit(sweep_csv(result), output or default_output(loaded, "-sweep.csv"))
-    emit(sweep_chart(result, "png" if chart.suffix.lower() == ".png" else "svg"), chart)
+    def progress(points: int) -> Any:
+        return click.progressbar(length=points, label=f"Solving {points:,} points",
+                                 file=sys.stderr)
+
+    swept = api.sweep(plan, varies, scenarios, solver=solver, jobs=jobs, chart=chart,
+                      progress=progress)
+    click.echo(f"solved {swept.points:,} points in {swept.seconds:.1f} s "
+               f"({swept.processes} process{'es' if swept.processes > 1 else ''})", err=True)
+    chart = chart or default_output(swept.plan, "-sweep.svg")
+    emit(sweep_csv(swept.sweep), output or default_output(swept.plan, "-sweep.csv"),
+         swept.inputs)
+    emit(sweep_chart(swept.sweep, "png" if chart.suffix.lower() == ".png" else "svg"), chart,
+         swept.inputs)
     views = {"text": sweep_text, "json": lambda value: to_json(sweep_json(value))}
-    emit(views[fmt](result), None)
+    emit(views[fmt](swept.sweep), None)
 
 
 def main() -> None:

@@ -1,0 +1,332 @@
+"""The commands as library calls: one function per `budget-planner` command, returning values.
+
+Each function does the whole of its command's work (read the plan, lay scenarios over it,
+solve, compare) and returns a result that a caller renders; nothing here prints or writes a
+file. `cli` parses options, calls one of these, renders the result with a view and sets the
+exit code. Input files that cannot be used raise `InvalidInput` with every problem found; a
+request that cannot run as asked raises `InvalidRequest`. Every result names the files it read
+(`inputs`), so that an output never replaces one of them.
+
+Layers: this module sits on the views and workbooks, below `cli` only.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from .core.model import AllocationResult, Finding, InvalidInput, InvalidRequest, Plan, Problem
+from .engine.reconcile import Reconciliation, reconcile
+from .engine.scenario import Applied, Scenario, apply_scenarios, load_scenario
+from .planfile.loader import load_plan
+
+if TYPE_CHECKING:
+    from .engine.diff import PlanDiff
+    from .engine.sweep import Sweep
+    from .engine.whatif import Comparison
+    from .views.reports import Report
+    from .xlsx.workbook import BuildInfo
+
+__all__ = ["InvalidInput", "InvalidRequest", "allocate", "build", "check", "default_plan",
+           "diff", "import_workbook", "report", "show", "sweep", "whatif"]
+
+SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def default_plan() -> Path:
+    """The shipped seed plan: in the current folder if there is one, else beside the package."""
+    here = Path(SHIPPED_PLAN)
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parent.parent / SHIPPED_PLAN
+
+
+def _solver_refusals(command: Callable[P, R]) -> Callable[P, R]:
+    """A solver that cannot run as asked (CBC missing, amounts beyond what it keeps to the
+    cent) is a problem with the request, not a crash."""
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from .engine.allocation import AllocationError
+
+        try:
+            return command(*args, **kwargs)
+        except AllocationError as error:
+            raise InvalidRequest(Problem("", "", "solver-error", str(error))) from error
+
+    return run
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def read_plan(path: Path | str | None) -> Plan:
+    """The plan at `path` (the shipped plan when None)."""
+    plan, problems = load_plan(path or default_plan())
+    if plan is None:
+        raise InvalidInput(problems)
+    return plan
+
+
+def lay_over(plan: Plan, scenarios: Sequence[Path | str]) -> Applied:
+    """The plan with each scenario file laid over it in turn."""
+    applied, problems = apply_scenarios(plan, scenarios)
+    if applied is None:
+        raise InvalidInput(problems)
+    return applied
+
+
+def is_workbook_path(path: Path | str | None) -> bool:
+    return path is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _load_any(path: Path) -> tuple[Plan | None, list[Problem]]:
+    """A plan file, or a workbook made by `build` (told apart by the .xlsx suffix)."""
+    if is_workbook_path(path):
+        from .xlsx.reader import load_workbook_plan
+
+        return load_workbook_plan(path)
+    return load_plan(path)
+
+
+def _solve(plan: Plan, solver: str = "highs") -> AllocationResult:
+    from .engine.allocation import allocate as allocate_plan
+
+    return allocate_plan(plan, solver=solver)
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    reconciliation: Reconciliation
+    inputs: tuple[str, ...]
+
+
+def check(path: Path | None = None) -> Checked:
+    """The reconciliation of a plan, or of a workbook made by `build` (.xlsx), whose totals
+    overwritten by typed numbers are findings too."""
+    if path is not None and is_workbook_path(path):
+        from .xlsx.reader import reconcile_workbook
+
+        result, problems = reconcile_workbook(path)
+        if result is None:
+            raise InvalidInput(problems)
+        return Checked(result, (str(path),))
+    plan = read_plan(path)
+    return Checked(reconcile(plan), plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    plan: Plan
+    inputs: tuple[str, ...]
+
+
+def show(path: Path | None = None) -> Shown:
+    """The plan, as read."""
+    plan = read_plan(path)
+    return Shown(plan, plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Allocated:
+    """The plan as the scenarios leave it, the scenarios, and its allocation."""
+
+    plan: Plan
+    scenarios: tuple[Scenario, ...]
+    allocation: AllocationResult
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def allocate(path: Path | None = None, scenarios: Sequence[Path] = (), *,
+             solver: str = "highs") -> Allocated:
+    """The co-financing split of the plan with the scenarios laid over it."""
+    applied = lay_over(read_plan(path), scenarios)
+    return Allocated(applied.plan, applied.scenarios, _solve(applied.plan, solver),
+                     applied.plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What the workbook shows: the plan as the scenarios leave it, its allocation (perhaps
+    with conflicts) and the files it came from."""
+
+    plan: Plan
+    allocation: AllocationResult
+    info: BuildInfo
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def build(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Built:
+    """The figures of the workbook for the plan with the scenarios laid over it."""
+    from .xlsx.workbook import BuildInfo
+
+    plan = read_plan(path)
+    applied = lay_over(plan, scenarios)
+    info = BuildInfo(plan_files=plan.files, scenario_files=tuple(str(path) for path in scenarios))
+    return Built(applied.plan, _solve(applied.plan), info, applied.plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """The report's figures, and the plan as the scenarios leave it."""
+
+    report: Report
+    plan: Plan
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def report(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Reported:
+    """The report of the plan; with scenarios, of the plan as they leave it, with each step
+    of laying them over compared."""
+    from .engine.whatif import stacked
+    from .views.reports import build_report
+
+    base = read_plan(path)
+    applied = lay_over(base, scenarios)
+    names = [scenario.name for scenario in applied.scenarios]
+    if applied.scenarios:  # the comparison's last step is the plan as the scenarios leave it
+        comparison = stacked(base, applied.scenarios)
+        last = comparison.runs[-1]
+        result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
+    else:
+        result = build_report(applied.plan, reconcile(applied.plan), _solve(applied.plan), names)
+    return Reported(result, applied.plan, applied.plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Compared:
+    comparison: Comparison
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def whatif(paths: Sequence[Path], base_scenarios: Sequence[Path] = (), *,
+           solver: str = "highs") -> Compared:
+    """The baseline and each scenario laid over it alone, side by side. The first of `paths`
+    is the plan if it looks like one (it has a [programme] table), else the shipped plan is."""
+    from .engine.whatif import looks_like_plan
+    from .engine.whatif import whatif as compare_each
+
+    plan_path = paths[0] if paths and looks_like_plan(paths[0]) else None
+    scenario_paths = paths[1:] if plan_path is not None else paths
+    if not scenario_paths:
+        raise InvalidRequest(Problem("", "", "missing-scenario",
+                                     "whatif needs at least one scenario file after the plan"))
+    base = lay_over(read_plan(plan_path), base_scenarios)
+    problems: list[Problem] = []
+    loaded = []
+    for path in scenario_paths:
+        scenario, found = load_scenario(path, base.plan)
+        problems += found
+        if scenario is not None:
+            loaded.append(scenario)
+    if problems:
+        raise InvalidInput(problems)
+    comparison = compare_each(base.plan, loaded, base=base.scenarios, solver=solver)
+    return Compared(comparison, (*base.plan.files, *map(str, scenario_paths)))
+
+
+#: progress(points) gives a context whose value is told `update(n)` as n more points are solved.
+Progress = Callable[[int], AbstractContextManager[Any]]
+
+
+class _Silent:
+    def update(self, points: int) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    sweep: Sweep
+    plan: Plan
+    points: int
+    processes: int
+    seconds: float
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = (), *,
+          solver: str = "highs", jobs: int | None = None, chart: Path | None = None,
+          progress: Progress | None = None) -> Swept:
+    """The allocation at every point of a grid of one or two rule values (`--vary` texts),
+    and the break-even points. `chart`, the chart's file if one is asked for, is checked with
+    the other options so that every mistake is reported at once."""
+    from .engine.sweep import parse_vary, run_sweep, workers
+
+    applied = lay_over(read_plan(path), scenarios)
+    problems: list[Problem] = []
+    axes = []
+    for text in varies:
+        axis, found = parse_vary(text, applied.plan)
+        problems += found
+        if axis is not None:
+            axes.append(axis)
+    if len(varies) > 2:
+        problems.append(Problem("--vary", "", "vary-too-many", "vary one or two parameters"))
+    names = [axis.parameter.name for axis in axes]
+    if len(set(names)) != len(names):
+        problems.append(Problem("--vary", names[0], "vary-twice", "the same parameter twice"))
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        problems.append(Problem("--chart", str(chart), "chart-format",
+                                "write the chart as .svg or .png"))
+    if problems:
+        raise InvalidInput(problems)
+    points = 1
+    for axis in axes:
+        points *= len(axis.values)
+    started = time.perf_counter()
+    with (progress or (lambda _: nullcontext(_Silent())))(points) as bar:
+        result = run_sweep(applied.plan, axes, solver=solver, jobs=jobs, progress=bar.update)
+    return Swept(result, applied.plan, points, workers(points, jobs),
+                 time.perf_counter() - started, applied.plan.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Diffed:
+    diff: PlanDiff
+    inputs: tuple[str, ...]
+
+
+def diff(a: Path, b: Path) -> Diffed:
+    """What changed from plan (or workbook) `a` to `b`."""
+    from .engine.diff import diff_plans
+
+    old, old_problems = _load_any(a)
+    new, new_problems = _load_any(b)
+    if old is None or new is None:
+        raise InvalidInput(old_problems + new_problems)
+    return Diffed(diff_plans(old, new, a_name=str(a), b_name=str(b)), (str(a), str(b)))
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """The plan a workbook holds, and what was noticed reading it (warnings)."""
+
+    plan: Plan
+    findings: tuple[Finding, ...]
+    inputs: tuple[str, ...]
+
+
+def import_workbook(path: Path) -> Imported:
+    """The plan in a workbook made by `build`, perhaps edited."""
+    from .xlsx.reader import read_workbook
+
+    if not is_workbook_path(path):
+        raise InvalidRequest(Problem(str(path), "", "not-a-workbook",
+                                     "expected an Excel workbook (.xlsx) made by "
+                                     "budget-planner build"))
+    read = read_workbook(path)
+    if read.plan is None:
+        raise InvalidInput(read.problems)
+    return Imported(read.plan, tuple(read.findings), (str(path),))

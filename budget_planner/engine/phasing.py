@@ -27,5 +27,3 @@ def line_years(period: Period, line: Line) -> dict[int, int]:
 def line_years_amounts(period: Period, line: Line) -> dict[int, "Decimal"]:
     """`line_years` as Decimal amounts, for views."""
     return {year: from_cents(cents) for year, cents in line_years(period, line).items()}
-
-from decimal import Decimal  # noqa: E402  (annotation only)

@@ -24,6 +24,6 @@ def line_years(period: Period, line: Line) -> dict[int, int]:
         return {year: 0 for year in years}
     return dict(zip(years, even_cents(to_cents(line.amount), len(years))))
 
-def line_years_amounts(period: Period, line: Line) -> dict[int, "Decimal"]:
+def line_years_amounts(period: Period, line: Line) -> dict[int, Decimal]:
     """`line_years` as Decimal amounts, for views."""
     return {year: from_cents(cents) for year, cents in line_years(period, line).items()}

@@ -768,17 +768,17 @@ def split_cases(draw):
 def test_a_split_keeps_every_bound_and_every_total(case):
     """Whatever the bounds, when some whole-cent split exists, `_split` finds one: each line's
     cells within its bounds and adding up to its amount, each source adding up to its total."""
-    from budget_planner.engine.allocation import solve as allocation
     from budget_planner.core.model import Line
+    from budget_planner.engine.allocation import bounds, groups, split as splitting
 
     width, rows = case
     sources = tuple(f"S{number}" for number in range(width))
-    items = [allocation._Item(0, "P", Line(f"L{number}", "A", D(cents) / 100, sources), cents,
+    items = [bounds._Item(0, "P", Line(f"L{number}", "A", D(cents) / 100, sources), cents,
                               (), lo, hi, ()) for number, (cents, lo, hi, _) in enumerate(rows)]
     totals = {source: sum(point[number] for *_, point in rows)
               for number, source in enumerate(sources)}
-    group = allocation._Group(0, 0, "P", sources, items, sum(row[0] for row in rows), {}, {})
-    split = allocation._split(group, totals)
+    group = groups._Group(0, 0, "P", sources, items, sum(row[0] for row in rows), {}, {})
+    split = splitting._split(group, totals)
     for (cents, lo, hi, _), row in zip(rows, split):
         assert sum(row) == cents and row[-1] >= 0
         assert all(low <= value <= high for low, value, high in zip(lo, row, hi))

@@ -17,7 +17,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .solve import EPS_ABS, EPS_LOOSE, EPS_REL, AllocationError, _kept_optimum
+from .errors import AllocationError
+from .stages import EPS_ABS, EPS_LOOSE, EPS_REL, _kept_optimum
 
 
 @contextlib.contextmanager

@@ -1,0 +1,116 @@
+"""Why lines keep gaps, how sources and their caps are used, where caps fall short."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...core.funding import Cap
+from ...core.model import Finding, Plan, SourceUse
+from ...core.money import ZERO, display, from_cents
+from .bounds import _Item, _origin
+from .groups import _Component
+from .stages import _least_gap
+
+
+# --- explanations -----------------------------------------------------------------------------
+
+def _gap_reason(item: _Item, row: list[int],
+                exhausted: dict[tuple[str, str | None], Cap]) -> str:
+    """Why a line keeps a gap: every eligible source is at its bound or out of money."""
+    if not item.cells:
+        return "no eligible source marked"
+    capped, shares, pledges, other = [], [], [], []
+    for cell, amount, high in zip(item.cells, row, item.hi):
+        if cell.pledge is not None:
+            pledges.append(f"{cell.source}{_origin(cell.pledge)}")
+        elif amount >= high and cell.max_rule is not None:
+            shares.append(f"{cell.max_rule.bound_text('max')}{_origin(cell.max_rule)}")
+        elif (cell.source, item.period) in exhausted:
+            capped.append(f"{cell.source} in {item.period}"
+                          f"{_origin(exhausted[cell.source, item.period])}")
+        elif (cell.source, None) in exhausted:
+            capped.append(f"{cell.source} for the programme{_origin(exhausted[cell.source, None])}")
+        else:
+            other.append(cell.source)
+    parts = []
+    if capped:
+        parts.append("caps exhausted: " + ", ".join(capped))
+    if shares:
+        parts.append("share rules limit: " + ", ".join(shares))
+    if pledges:
+        parts.append("pledges fix: " + ", ".join(pledges))
+    if other:  # pragma: no cover - optimality rules this out; kept so a reason is never empty
+        parts.append("limited by the rules of lines sharing their caps: " + ", ".join(other))
+    return "; ".join(parts)
+
+
+def _source_uses(plan: Plan, components: list[_Component], caps: dict[tuple[str, str | None], int],
+                 used: dict[tuple[str, str | None], int],
+                 exhausted: dict[tuple[str, str | None], Cap], solver: str) -> tuple[SourceUse, ...]:
+    """Each source per period, then for the whole programme, with shadow prices of caps."""
+    rows = []
+    keys = [(source, period.id) for period in plan.periods for source in plan.source_ids]
+    keys += [(source, None) for source in plan.source_ids]
+    least: dict[int, int] = {}  # each component's least gap, solved once
+    for key in keys:
+        allocated = used.get(key, 0)
+        if key not in caps:
+            rows.append(SourceUse(key[0], key[1], None, from_cents(allocated), None, False, None))
+            continue
+        binding = key in exhausted
+        shadow = _shadow_price(key, components, least, solver) if binding else ZERO
+        rows.append(SourceUse(key[0], key[1], from_cents(caps[key]), from_cents(allocated),
+                              from_cents(caps[key] - allocated), binding, shadow))
+    return tuple(rows)
+
+
+def _shadow_price(key: tuple[str, str | None], components: list[_Component],
+                  least: dict[int, int], solver: str) -> Decimal:
+    """How much the least total gap falls if the cap were one euro higher.
+
+    A finite difference of re-solved optima, not a solver's dual value: duals of degenerate
+    optima differ between solvers, this difference does not.
+    """
+    for number, component in enumerate(components):
+        if key in component.caps:
+            if number not in least:
+                least[number] = _least_gap(component.groups, component.caps, solver)
+            raised = dict(component.caps)
+            raised[key] += 100
+            return from_cents(least[number] - _least_gap(component.groups, raised, solver))
+    return ZERO
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+def funding_findings(plan: Plan) -> list[Finding]:
+    """Periods whose lines need more than the caps of their marked sources can give.
+
+    Only where every source marked in the period has a cap (for the period or the programme);
+    an uncapped source could pay for anything.
+    """
+    caps = {cap.key: cap.amount for cap in plan.funding.caps}
+    if not caps:
+        return []
+    findings = []
+    for period in plan.periods:
+        need = period.computed_total
+        marked = [source for source in plan.source_ids
+                  if any(source in line.sources for line in period.lines)]
+        limits = []
+        for source in marked:
+            limit = [caps[key] for key in ((source, period.id), (source, None)) if key in caps]
+            if not limit:
+                break
+            limits.append(min(limit))
+        else:
+            available = sum(limits, ZERO)
+            if available < need:
+                findings.append(Finding(
+                    "warning", "funding-short",
+                    f"the caps of the sources marked in {period.id} "
+                    f"({', '.join(marked) or 'none'}) give at most {display(available)}, "
+                    f"its lines need {display(need)}",
+                    period=period.id, expected=need, actual=available,
+                    difference=available - need))
+    return findings

@@ -6,7 +6,9 @@ message saying what to write instead; amounts carry at most two decimals (whole 
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 ZERO = Decimal("0")
@@ -82,6 +84,39 @@ def to_cents(amount: Decimal) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+def split_cents(total: int, weights: Sequence[int | Decimal]) -> list[int]:
+    """`total` cents split in proportion to `weights` by largest remainders.
+
+    Each part is its exact share rounded down, and the cents this leaves go one each to the
+    largest remainders, ties to the earlier weight: the parts add up to `total`, each is within
+    a cent of its exact share, and the same weights always give the same parts. Worked in
+    integers (decimal weights are scaled to whole numbers first), so nothing is rounded twice.
+    """
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    whole = _whole_numbers(weights)
+    weight_sum = sum(whole)
+    if weight_sum == 0:
+        if total:
+            raise ValueError(f"cannot split {total} cents by weights that are all zero")
+        return [0] * len(whole)
+    parts = [total * weight // weight_sum for weight in whole]
+    order = sorted(range(len(whole)),
+                   key=lambda number: (-(total * whole[number] % weight_sum), number))
+    for number in order[: total - sum(parts)]:
+        parts[number] += 1
+    return parts
+
+
+def _whole_numbers(weights: Sequence[int | Decimal]) -> list[int]:
+    """The weights times one common factor that makes each a whole number."""
+    if all(type(weight) is int for weight in weights):
+        return list(weights)  # type: ignore[arg-type]
+    ratios = [weight.as_integer_ratio() for weight in weights]
+    factor = math.lcm(*(denominator for _, denominator in ratios))
+    return [numerator * (factor // denominator) for numerator, denominator in ratios]
 
 
 def money_text(amount: Decimal | None) -> str | None:

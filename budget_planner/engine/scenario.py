@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..core.funding import Cap, Funding
 from ..core.model import Line, Period, Plan, Problem
-from ..core.money import CENT, ZERO
+from ..core.money import CENT, ZERO, split_cents
 from ..planfile.scenario import LineEdit, Scenario, read_scenario
 
 __all__ = ["Applied", "Scenario", "apply_scenario", "apply_scenarios", "load_scenario",
@@ -146,24 +146,12 @@ def scale_period(period: Period, change: Decimal) -> Period:
     old = sum(amounts, ZERO)
     new_sum = int((old * factor * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     cents = [int(amount * 100) for amount in amounts]
-    parts = _largest_remainder(new_sum, cents)
+    parts = split_cents(new_sum, cents)
     scaled = iter(parts)
     lines = tuple(line if line.amount is None else
                   dataclasses.replace(line, amount=(Decimal(next(scaled)) / 100).quantize(CENT))
                   for line in period.lines)
     return dataclasses.replace(period, total=total, lines=lines)
-
-
-def _largest_remainder(total: int, weights: list[int]) -> list[int]:
-    weight_sum = sum(weights)
-    if weight_sum == 0:
-        return [0] * len(weights)
-    parts = [total * weight // weight_sum for weight in weights]
-    remainders = sorted(range(len(weights)),
-                        key=lambda number: (-(total * weights[number] % weight_sum), number))
-    for number in remainders[: total - sum(parts)]:
-        parts[number] += 1
-    return parts
 
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:

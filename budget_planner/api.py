@@ -119,7 +119,15 @@ def check(path: Path | None = None) -> Checked:
             raise InvalidInput(problems)
         return Checked(result, (str(path),))
     plan = read_plan(path)
-    return Checked(reconcile(plan), plan.files)
+    return Checked(_reconciled(plan), plan.files)
+
+
+def _reconciled(plan: Plan) -> Reconciliation:
+    """The plan's reconciliation with the allocation's findings about its caps, as `check`
+    shows it."""
+    from .engine.allocation import funding_findings
+
+    return reconcile(plan, funding=funding_findings(plan))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +207,7 @@ def report(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Reported
         last = comparison.runs[-1]
         result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
     else:
-        result = build_report(applied.plan, reconcile(applied.plan), _solve(applied.plan), names)
+        result = build_report(applied.plan, _reconciled(applied.plan), _solve(applied.plan), names)
     return Reported(result, applied.plan, applied.plan.files)
 
 

@@ -81,7 +81,7 @@ def test_an_internal_error_exits_3_with_one_line_asking_for_a_report(runner, sma
                                                                      monkeypatch):
     plan, _ = small
 
-    def broken(*arguments: object) -> None:
+    def broken(*arguments: object, **keywords: object) -> None:
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(api, "reconcile", broken)

@@ -1,8 +1,11 @@
 """Reconciliation findings on small plans whose totals are worked out by hand."""
 
+import json
 from decimal import Decimal
 
 from budget_planner import load_plan, reconcile
+from budget_planner.cli import cli
+from budget_planner.engine.allocation import funding_findings
 
 from .conftest import SMALL_PLAN
 
@@ -56,19 +59,26 @@ def test_unfunded_and_unpriced_lines_are_warnings(write):
     assert result.ok and not result.failed() and result.failed(strict=True)
 
 
-def test_capped_funding_below_a_periods_need_is_a_warning(write):
+def test_capped_funding_below_a_periods_need_is_a_warning(write, runner):
     # 2022 marks only EC (line c, 400): an EC cap of 250 there leaves it 150 short.
     # 2020-2021 marks NATIONAL too, which is uncapped, so nothing can be said about it.
-    text = SMALL_PLAN + """
+    path = write("p.toml", SMALL_PLAN + """
 [[funding.caps]]
 source = "EC"
 period = "2022"
 amount = 250
-"""
-    result = reconcile_text(write, text)
+""")
+    plan, _ = load_plan(path)
+    expected = [("warning", "funding-short", "2022", Decimal(400), Decimal(250), Decimal(-150))]
+    result = reconcile(plan, funding=funding_findings(plan))
     assert [(f.severity, f.code, f.period, f.expected, f.actual, f.difference)
-            for f in result.findings] == [
-        ("warning", "funding-short", "2022", Decimal(400), Decimal(250), Decimal(-150))]
+            for f in result.findings] == expected
+    # The totals add up: the funding findings are the allocation's, added by the caller.
+    assert reconcile(plan).findings == ()
+    checked = runner.invoke(cli, ["check", str(path), "--format", "json"])
+    assert checked.exit_code == 0
+    assert [(f["code"], f["period"]) for f in json.loads(checked.output)["findings"]] == [
+        ("funding-short", "2022")]
 
 
 def test_lines_frame_holds_exact_amounts_and_marks(small_plan):

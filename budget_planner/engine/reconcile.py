@@ -2,6 +2,8 @@
 
 Each check is a function from a plan to findings; `reconcile` runs them all, in order, and
 returns one result that every view (CLI, workbook, reports) renders without recomputing.
+Findings about the funding rules come from the allocation, which owns those rules
+(`allocation.funding_findings`); the caller passes them in, so reconciling never solves.
 """
 
 from __future__ import annotations
@@ -100,23 +102,17 @@ def check_lines(plan: Plan) -> Iterable[Finding]:
                       "source marked", actual=unfunded)
 
 
-def check_funding(plan: Plan) -> Iterable[Finding]:
-    """Funding available to a period below its need (only where the plan sets caps)."""
-    from .allocation import funding_findings
-
-    return funding_findings(plan)
-
-
 CHECKS: tuple[Callable[[Plan], Iterable[Finding]], ...] = (
     check_period_totals,
     check_programme_total,
     check_lines,
-    check_funding,
 )
 
 
-def reconcile(plan: Plan) -> Reconciliation:
-    findings = tuple(finding for check in CHECKS for finding in check(plan))
+def reconcile(plan: Plan, *, funding: Iterable[Finding] = ()) -> Reconciliation:
+    """The plan's totals checked; `funding` (the allocation's `funding_findings`) is added
+    after the findings of the totals and lines."""
+    findings = (*(finding for check in CHECKS for finding in check(plan)), *funding)
     return Reconciliation(
         plan=plan.name,
         programme_name=plan.programme.name,

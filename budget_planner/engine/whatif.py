@@ -115,9 +115,10 @@ class Comparison:
 def run(plan: Plan, scenarios: Sequence[Scenario], *, key: str, label: str,
         solver: str = "highs") -> Run:
     """Reconcile and allocate the plan (with `scenarios` already laid over it)."""
-    from .allocation import allocate
+    from .allocation import allocate, funding_findings
 
-    return Run(key, label, tuple(scenarios), plan, reconcile(plan), allocate(plan, solver=solver))
+    return Run(key, label, tuple(scenarios), plan, reconcile(plan, funding=funding_findings(plan)),
+               allocate(plan, solver=solver))
 
 
 def _key(number: int) -> str:

@@ -33,6 +33,7 @@ from ..planfile.loader import LINE_ID, load_plan
 from ..core.model import Finding, Line, Period, Plan, Problem
 from ..core.money import CENT, MoneyError, display, parse_money
 from ..planfile.writer import plan_toml
+from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
 from ..views.tables import mark
 from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
@@ -820,6 +821,6 @@ def reconcile_workbook(path: Path | str) -> tuple[Reconciliation | None, list[Pr
     read = read_workbook(path)
     if read.plan is None:
         return None, list(read.problems)
-    result = reconcile(read.plan)
+    result = reconcile(read.plan, funding=funding_findings(read.plan))
     return replace(result, findings=result.findings + read.findings), []
 

@@ -27,6 +27,7 @@ from .. import __version__
 from ..core.model import AllocationResult, Finding, Period, Plan
 from ..core.money import CENT, ZERO
 from ..planfile.writer import plan_toml
+from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
 from ..views.tables import mark
 
@@ -950,7 +951,8 @@ def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
     book, buffer = deterministic_book(
         f"{plan.programme.name}: budget", "Programme budget and co-financing",
         f"Built by budget-planner {__version__} from plan {plan.name}", when)
-    builder = _Builder(book, plan, reconcile(plan), allocation, info or BuildInfo(), when)
+    checked = reconcile(plan, funding=funding_findings(plan))
+    builder = _Builder(book, plan, checked, allocation, info or BuildInfo(), when)
     builder.build()
     return finished_bytes(book, buffer, when)
 

@@ -379,8 +379,8 @@ def solve_points(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs",
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["budget_planner.sweep", "budget_planner.staged_highs",
-                                        "highspy", "numpy"])
+        context.set_forkserver_preload(["budget_planner.engine.sweep",
+                                        "budget_planner.engine.allocation", "highspy", "numpy"])
     chunk = max(1, min(64, len(points) // (jobs * 16)))
     found = []
     with context.Pool(jobs, initializer=_start_worker,

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from budget_planner.core.model import Origin
 from budget_planner.engine.allocation import AllocationError, allocate, funding_findings
 from budget_planner.views.allocation import allocation_json
 from budget_planner.cli import cli
@@ -314,7 +315,8 @@ min = "60%"
 source = "NATIONAL"
 min = "50%"
 """, ["P/a: minimum shares and pledges need 1,100.00 of a line of 1,000.00",
-      "EC at least 60% (funding.shares[0])", "NATIONAL at least 50% (funding.shares[1])"]),
+      "EC at least 60% (funding.shares[0])", "NATIONAL at least 50% (funding.shares[1])"],
+     ("minimums-above-line", "periods[0].lines[0]")),
     "pledge above a cap": ("""
 [[funding.caps]]
 source = "EC"
@@ -326,13 +328,15 @@ source = "EC"
 line = "a"
 amount = 800
 """, ["EC capped at 500.00 in P (funding.caps[0]), but pledges and minimum shares need "
-      "800.00 from it: EC pledges 800.00 to P/a (funding.pledges[0])"]),
+      "800.00 from it: EC pledges 800.00 to P/a (funding.pledges[0])"],
+     ("cap-below-minimums", "funding.caps[0]")),
     "pledge to a source the line is not marked for": ("""
 [[funding.pledges]]
 source = "OTHER"
 line = "a"
 amount = 10
-""", ["OTHER pledges 10.00 to P/a (funding.pledges[0]), but the line is not marked for OTHER"]),
+""", ["OTHER pledges 10.00 to P/a (funding.pledges[0]), but the line is not marked for OTHER"],
+     ("pledge-source-not-marked", "funding.pledges[0]")),
     "minimum above a more general maximum": ("""
 [[funding.shares]]
 source = "EC"
@@ -343,14 +347,16 @@ source = "EC"
 line = "a"
 min = "60%"
 """, ["P/a: EC at least 60% (funding.shares[1]) and EC at most 50% (funding.shares[0]) "
-      "cannot both hold"]),
+      "cannot both hold"],
+     ("min-above-max", "periods[0].lines[0]")),
     "minimum share on a source the line is not marked for": ("""
 [[funding.shares]]
 source = "OTHER"
 line = "a"
 min = "10%"
 """, ["OTHER at least 10% of line a (every period) (funding.shares[0]), but P/a is not "
-      "marked for OTHER"]),
+      "marked for OTHER"],
+     ("share-source-not-marked", "funding.shares[0]")),
     "pledge above a share rule": ("""
 [[funding.shares]]
 source = "EC"
@@ -361,20 +367,29 @@ source = "EC"
 line = "a"
 amount = 600
 """, ["EC pledges 600.00 to P/a (funding.pledges[0]), but EC at most 50% (funding.shares[0]) "
-      "allows at most 500.00"]),
+      "allows at most 500.00"],
+     ("pledge-above-max", "funding.pledges[0]")),
 }
 
 
 @pytest.mark.parametrize("case", sorted(INFEASIBLE))
 def test_conflicting_rules_are_reported_not_raised(tmp_path, case):
-    funding, expected = INFEASIBLE[case]
-    plan = load(tmp_path, plan_text([("P", [("a", 1000, ["EC", "NATIONAL"])])], funding))
+    """Each conflict is one record: its code, the sentence naming every rule involved, and
+    the place of what the sentence is about (a rule, or the line whose rules clash)."""
+    funding, expected, (code, field) = INFEASIBLE[case]
+    text = plan_text([("P", [("a", 1000, ["EC", "NATIONAL"])])], funding)
+    plan = load(tmp_path, text)
     result = allocate(plan)
     assert result.status == "infeasible"
     assert result.allocations == () and result.gaps == ()
-    text = " | ".join(result.conflicts)
+    [conflict] = result.conflicts
     for part in expected:
-        assert part in text
+        assert part in conflict.message
+    # The plan's one line is its only [[periods.lines]] table; rules carry no line number.
+    line_header = text.splitlines().index("[[periods.lines]]") + 1
+    lineno = line_header if field.startswith("periods") else None
+    assert conflict.code == code
+    assert conflict.origin == Origin(str(tmp_path / "plan.toml"), field, lineno)
 
 
 def test_an_exact_share_that_is_not_a_whole_cent_conflicts(tmp_path):
@@ -384,8 +399,9 @@ source = "EC"
 exactly = "50%"
 """))
     result = allocate(plan)
-    assert result.conflicts == ("P/a: EC exactly 50% (funding.shares[0]) of 0.01 is not a whole "
-                                "number of cents",)
+    assert [(conflict.code, conflict.message) for conflict in result.conflicts] == [
+        ("share-not-whole-cents", "P/a: EC exactly 50% (funding.shares[0]) of 0.01 is not a "
+                                  "whole number of cents")]
 
 
 def test_amounts_beyond_what_a_solver_keeps_to_the_cent_are_refused(tmp_path, runner):
@@ -399,6 +415,36 @@ def test_amounts_beyond_what_a_solver_keeps_to_the_cent_are_refused(tmp_path, ru
     assert allocate(plan).objective == 0
     result = runner.invoke(cli, ["allocate", str(tmp_path / "plan.toml"), "--solver", "cbc"])
     assert result.exit_code == 2 and "use --solver highs" in result.output
+
+# --- the back-ends ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit", [1, 10**9])
+def test_each_backend_solves_a_hand_solved_staged_programme(unit):
+    """One line of 10.00 (times `unit`, plus a few cents so that nothing is round) with sources
+    a, b, c and a gap g: a at most 4.00, b and c together capped at 4.50, c at most 5.00.
+
+    Stage 1, the least gap: a and b + c at their most, g = 10.00 - 4.00 - 4.50 = 1.50.
+    Stage 2, the most for c: all of the cap, 4.50, so b = 0. Both back-ends give that point
+    to the cent, through the same small interface."""
+    from budget_planner.engine.allocation import BACKENDS
+    from budget_planner.engine.allocation.stages import Model, Stage, optimise
+
+    amount, a_most, cap = 1000 * unit + 7, 400 * unit + 1, 450 * unit + 3
+    model = Model(bounds={"a": (0, a_most), "b": (0, amount), "c": (0, 500 * unit),
+                          "g": (0, amount)},
+                  rows=[("line", [("a", 1), ("b", 1), ("c", 1), ("g", 1)], "=", amount),
+                        ("cap", [("b", 1), ("c", 1)], "<=", cap)])
+    stages = [Stage([[("g", 1)]], maximize=False), Stage([[("c", 1)]], maximize=True)]
+    expected = {"a": a_most, "b": 0, "c": cap, "g": amount - a_most - cap}
+    assert sorted(BACKENDS) == ["cbc", "highs"]
+    for name, backend in BACKENDS.items():
+        assert backend.name == name and backend.limit > amount
+        assert optimise(model, stages, backend) == expected
+        # One pass around the answer itself: every value is within the kept optima's slack
+        # (a millionth of a euro, far below a cent) of it.
+        around = backend.run_stages(model, stages, expected, False)
+        assert all(abs(value) <= 2e-6 for value in around.values()), (name, around)
+
 
 # --- the seed plan and its scenarios ------------------------------------------------------------
 
@@ -538,6 +584,43 @@ def test_allocate_exit_codes(runner, write):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert f"{invalid}:4: funding.caps[0].source:" in result.output and "did you mean 'EU_SF'" in result.output
+
+
+def test_allocate_gives_each_conflict_with_its_code_and_place(tmp_path, runner, write):
+    """JSON gives each conflict as a record pointing at the rule (or line) it is about, in the
+    file it was written in; the text shows the same sentences as ever."""
+    text = plan_text([("P", [("a", 1000, ["EC", "NATIONAL"])])])
+    plan = write("plan.toml", text)
+    scenario = write("conflict.toml", """
+        name = "Conflict"
+        [[funding.shares]]
+        source = "EC"
+        min = "60%"
+        [[funding.shares]]
+        source = "NATIONAL"
+        min = "50%"
+        [[funding.caps]]
+        source = "EC"
+        amount = 100
+        """)
+    needed = ("P/a: minimum shares and pledges need 1,100.00 of a line of 1,000.00 (EC at least "
+              "60% (conflict.toml: funding.shares[0]), NATIONAL at least 50% (conflict.toml: "
+              "funding.shares[1]))")
+    capped = ("EC capped at 100.00 for the whole programme (conflict.toml: funding.caps[0]), "
+              "but pledges and minimum shares need 600.00 from it: EC at least 60% "
+              "(conflict.toml: funding.shares[0])")
+    done = runner.invoke(cli, ["allocate", str(plan), "--scenario", str(scenario),
+                               "--format", "json"])
+    assert done.exit_code == 1
+    line = text.splitlines().index("[[periods.lines]]") + 1
+    assert json.loads(done.output)["conflicts"] == [
+        {"code": "minimums-above-line", "message": needed, "file": str(plan), "line": line,
+         "field": "periods[0].lines[0]"},
+        {"code": "cap-below-minimums", "message": capped, "file": str(scenario), "line": None,
+         "field": "funding.caps[0]"}]
+    shown = runner.invoke(cli, ["allocate", str(plan), "--scenario", str(scenario)])
+    assert shown.exit_code == 1
+    assert f"  - {needed}\n  - {capped}\n" in shown.output
 
 
 def test_help_does_not_import_heavy_libraries():
@@ -766,19 +849,22 @@ def split_cases(draw):
 @settings(max_examples=400, deadline=None)
 @given(split_cases())
 def test_a_split_keeps_every_bound_and_every_total(case):
-    """Whatever the bounds, when some whole-cent split exists, `_split` finds one: each line's
-    cells within its bounds and adding up to its amount, each source adding up to its total."""
+    """Whatever the bounds, when some whole-cent split exists, `split_group` finds one: each
+    line's cells within its bounds and adding up to its amount, each source adding up to its
+    total."""
     from budget_planner.core.model import Line
-    from budget_planner.engine.allocation import bounds, groups, split as splitting
+    from budget_planner.engine.allocation.bounds import Item
+    from budget_planner.engine.allocation.groups import Group
+    from budget_planner.engine.allocation.split import split_group
 
     width, rows = case
     sources = tuple(f"S{number}" for number in range(width))
-    items = [bounds._Item(0, "P", Line(f"L{number}", "A", D(cents) / 100, sources), cents,
-                              (), lo, hi, ()) for number, (cents, lo, hi, _) in enumerate(rows)]
+    items = [Item(0, "P", Line(f"L{number}", "A", D(cents) / 100, sources), cents, (), lo, hi,
+                  (0, (), None)) for number, (cents, lo, hi, _) in enumerate(rows)]
     totals = {source: sum(point[number] for *_, point in rows)
               for number, source in enumerate(sources)}
-    group = groups._Group(0, 0, "P", sources, items, sum(row[0] for row in rows), {}, {})
-    split = splitting._split(group, totals)
+    group = Group(0, 0, "P", sources, items, sum(row[0] for row in rows), {}, {})
+    split = split_group(group, totals)
     for (cents, lo, hi, _), row in zip(rows, split):
         assert sum(row) == cents and row[-1] >= 0
         assert all(low <= value <= high for low, value, high in zip(lo, row, hi))

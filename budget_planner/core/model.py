@@ -141,6 +141,23 @@ class InvalidRequest(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Conflict:
+    """Funding rules that cannot all hold: the plan reads fine, but no allocation keeps them all.
+
+    Unlike a `Problem` it is no mistake in how a file is written, and it is shown as its
+    message, which names each rule involved and where it was written. `code` names the kind of
+    conflict; `origin` is the rule (or line) the message is about, where there is one.
+    """
+
+    code: str
+    message: str
+    origin: Origin | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A reconciliation result: something about the numbers a programme manager should know."""
 
@@ -197,8 +214,8 @@ class AllocationResult:
     allocations: tuple[Allocation, ...]
     gaps: tuple[Gap, ...]
     sources: tuple[SourceUse, ...]
-    #: Why the rules cannot all hold, one sentence per conflict (status "infeasible").
-    conflicts: tuple[str, ...] = ()
+    #: Why the rules cannot all hold, one record per conflict (status "infeasible").
+    conflicts: tuple[Conflict, ...] = ()
     #: Warnings about lines left out of the model, e.g. lines without an amount.
     notes: tuple[Finding, ...] = ()
 

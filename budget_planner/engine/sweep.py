@@ -10,10 +10,10 @@ Thousands of points stay fast because only what a point changes is solved again:
 - when only caps vary, the lines, their bounds and their groups are built once (caps do not
   enter them); shares change bounds, so those points rebuild the groups, which is cheap;
 - the linear programme falls apart into components, groups of lines tied by caps; a
-  component is solved once per distinct set of data and remembered, so a point re-solves only
-  the components the varied rule touches, and those together;
-- with HiGHS, the stages of a pass run on one highspy model (`staged_highs`), as in `allocate`,
-  not on a model rebuilt for every stage;
+  component is solved once per distinct set of data and remembered (`solve_prepared`), so a
+  point re-solves only the components the varied rule touches, and those together;
+- with HiGHS, the stages of a pass run on one highspy model (`allocation.highs`), as in
+  `allocate`, not on a model rebuilt for every stage;
 - points are shared among worker processes (one per core), and the results are put back in
   grid order, so the output does not depend on which worker was faster.
 
@@ -34,7 +34,8 @@ from ..core.funding import Cap, Funding, ShareRule, percent_text
 from ..planfile.fields import suggest
 from ..planfile.rules import parse_share
 from ..core.model import Plan, Problem
-from ..core.money import CENT, MoneyError, display, from_cents, money_text, parse_money, to_cents
+from ..core.money import CENT, MoneyError, display, from_cents, money_text, parse_money
+from .allocation import Prepared, SolvedComponents, solve_prepared
 
 KINDS = ("cap", "min", "max")
 MAX_POINTS = 100_000
@@ -244,12 +245,10 @@ class PointSolver:
     """Solves points of one sweep, keeping what does not change between them."""
 
     def __init__(self, plan: Plan, axes: Sequence[Axis], solver: str = "highs"):
-        from .allocation import Prepared
-
         self.plan, self.axes, self.solver = plan, tuple(axes), solver
         self.periods = tuple(period.id for period in plan.periods)
         self.sources = plan.source_ids
-        self.solved: dict[Any, list[dict[str, int]]] = {}
+        self.solved: SolvedComponents = {}
         self.fixed: Prepared | None = None
         if all(axis.parameter.kind == "cap" for axis in self.axes):
             # Caps enter neither the lines' bounds nor the groups: build them once.
@@ -257,68 +256,22 @@ class PointSolver:
             self.fixed = Prepared(with_values(plan, self.axes, first))
 
     def solve(self, values: Sequence[Decimal]) -> Point:
-        from .allocation import Prepared
-
         values = tuple(values)
         plan = with_values(self.plan, self.axes, values)
         prepared = self.fixed or Prepared(plan)
-        conflicts = prepared.conflicts + prepared.cap_conflicts(plan.funding.caps)
-        if conflicts:
-            return Point(values, "infeasible", conflict=conflicts[0])
-        caps = {cap.key: to_cents(cap.amount) for cap in plan.funding.caps}
+        found = solve_prepared(prepared, plan.funding.caps, self.solver, self.solved)
+        if found.conflicts:
+            return Point(values, "infeasible", conflict=found.conflicts[0].message)
         unfunded = dict.fromkeys(self.periods, 0)
         allocated = {(source, period): 0 for source in self.sources for period in self.periods}
         for group in prepared.groups:
-            if not (group.sources and group.amount):
-                unfunded[group.period] += group.amount
-        for component, found in self._components(plan, prepared.components(caps)):
-            for group, totals in zip(component.groups, found):
-                for source, cents in totals.items():
-                    allocated[source, group.period] += cents
-                unfunded[group.period] += group.amount - sum(totals.values())
+            totals = found.of(group)
+            for source, cents in totals.items():
+                allocated[source, group.period] += cents
+            unfunded[group.period] += group.amount - sum(totals.values())
         return Point(values, "optimal", tuple(unfunded[period] for period in self.periods),
                      tuple(allocated[source, period] for source in self.sources
                            for period in self.periods))
-
-    def _components(self, plan: Plan,
-                    components: list[Any]) -> list[tuple[Any, list[dict[str, int]]]]:
-        """Each component with its groups' source totals at its unique optimum. A component
-        seen before (the same data) is remembered; the others are solved together."""
-        keys = [(tuple((group.period, tuple(item.line.id for item in group.items), group.sources,
-                        group.amount, tuple(group.lower.items()), tuple(group.upper.items()),
-                        tuple(group.target.items())) for group in component.groups),
-                 tuple(sorted(component.caps.items(),
-                              key=lambda entry: (entry[0][0], entry[0][1] or ""))))
-                for component in components]
-        new = [component for component, key in zip(components, keys) if key not in self.solved]
-        if new:
-            from .allocation import solve_components
-
-            totals = solve_components(plan, new, self.solver)
-            for component, key in zip(components, keys):
-                if key not in self.solved:
-                    found = [{source: totals.get((group.index, source), 0)
-                              for source in group.sources} for group in component.groups]
-                    _check(component, found)
-                    self.solved[key] = found
-        return [(component, self.solved[key]) for component, key in zip(components, keys)]
-
-
-def _check(component: Any, found: list[dict[str, int]]) -> None:
-    """The group totals within every bound and cap, in integers (as `allocate` checks lines)."""
-    from .allocation import AllocationError
-
-    for group, totals in zip(component.groups, found):
-        if sum(totals.values()) > group.amount or any(
-                not group.lower[source] <= totals[source] for source in group.sources) or any(
-                sum(totals[source] for source in subset) > bound
-                for subset, bound in group.upper.items()):
-            raise AllocationError(f"a sweep point breaks the bounds of the lines of {group.period}")
-    for (source, period), amount in component.caps.items():
-        used = sum(totals.get(source, 0) for group, totals in zip(component.groups, found)
-                   if period in (None, group.period))
-        if used > amount:
-            raise AllocationError(f"a sweep point exceeds the cap of {source}")
 
 
 _WORKER: PointSolver | None = None

@@ -340,7 +340,7 @@ def whatif_json(comparison: Comparison) -> dict[str, Any]:
             "reconciliation": {"ok": each.reconciliation.ok,
                                "errors": each.reconciliation.count("error"),
                                "warnings": each.reconciliation.count("warning")},
-            "conflicts": list(each.allocation.conflicts),
+            "conflicts": [conflict.message for conflict in each.allocation.conflicts],
             **figures(lambda row, n=number: row.values[n]),
             "binding_caps": [{"source": cap.source, "period": cap.period,
                               "cap": money_text(use.cap), "allocated": money_text(use.allocated),

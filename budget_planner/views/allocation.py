@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..core.model import AllocationResult, Plan
+from ..core.model import AllocationResult, Conflict, Plan
 from ..core.money import ZERO, display, money_text
 from .render import finding_json, text_table
 
@@ -17,6 +17,16 @@ if TYPE_CHECKING:
     from ..engine.scenario import Scenario
 
 ALLOCATION_COLUMNS = ["period", "line", "source", "amount"]
+
+
+def conflict_json(conflict: Conflict) -> dict[str, Any]:
+    """A conflict with where to look: the file, line and field of the rule (or line) it is
+    about, null where unknown."""
+    origin = conflict.origin
+    return {"code": conflict.code, "message": conflict.message,
+            "file": origin.file or None if origin else None,
+            "line": origin.lineno if origin else None,
+            "field": origin.path or None if origin else None}
 
 
 def allocation_json(result: AllocationResult) -> dict[str, Any]:
@@ -32,7 +42,7 @@ def allocation_json(result: AllocationResult) -> dict[str, Any]:
                      "allocated": money_text(s.allocated), "remaining": money_text(s.remaining),
                      "binding": s.binding, "shadow_price": money_text(s.shadow_price)}
                     for s in result.sources],
-        "conflicts": list(result.conflicts),
+        "conflicts": [conflict_json(conflict) for conflict in result.conflicts],
         "notes": [finding_json(note) for note in result.notes],
     }
 
@@ -86,7 +96,7 @@ def allocation_text(result: AllocationResult, plan: Plan,
         parts.append(f"{note.severity}: {where}: {note.message}")
     if result.status == "infeasible":
         parts += ["", f"Infeasible (solver {result.solver}): the funding rules cannot all hold."]
-        parts += [f"  - {conflict}" for conflict in result.conflicts]
+        parts += [f"  - {conflict.message}" for conflict in result.conflicts]
         return "\n".join(parts) + "\n"
     parts.append(f"Solver {result.solver}: {result.status}; total gap {display(result.objective)}")
     for period in plan.periods:

@@ -143,7 +143,7 @@ def _runs_sheet(ws: Worksheet, comparison: Comparison, formats: dict[str, Any]) 
                  last.description if last else "",
                  "\n".join(last.changes()) if last else "",
                  "\n".join(shown_path(scenario.file) for scenario in each.scenarios),
-                 "\n".join(each.allocation.conflicts)]
+                 "\n".join(conflict.message for conflict in each.allocation.conflicts)]
         for col, text in enumerate(cells):
             ws.write_string(row, col, text, formats["wrap"])
     for col, width in enumerate((9, 40, 28, 50, 60, 28, 60)):

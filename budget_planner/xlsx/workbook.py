@@ -438,8 +438,8 @@ class _Builder:
                       "amount (Check column).")
         ws.write_string(1, 0, status, styles.subtitle())
         row = 2
-        for text in (result.conflicts if result else ()):
-            sheet.text(row, 0, text, text_wrap=False, font_color="#C00000")
+        for conflict in (result.conflicts if result else ()):
+            sheet.text(row, 0, conflict.message, text_wrap=False, font_color="#C00000")
             row += 1
         for note in (result.notes if result else ()):
             sheet.text(row, 0, note.message, text_wrap=False, font_color="#7F6000")

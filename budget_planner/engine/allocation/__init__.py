@@ -1,6 +1,17 @@
-"""Co-financing allocation: each line split over its eligible sources by a staged linear programme."""
+"""Co-financing allocation: each line split over its eligible sources by a staged linear programme.
 
-from .solve import SOLVERS, AllocationError, Prepared, allocate, funding_findings, solve_components
+`allocate` is the whole of it. `Prepared`, `solve_prepared` and `solve_components` are its
+steps, for callers that solve one plan many times (a sweep); `funding_findings` are the
+warnings of caps that cannot cover a period, which `check` reports.
+"""
 
-__all__ = ["SOLVERS", "AllocationError", "Prepared", "allocate", "funding_findings",
-           "solve_components"]
+from .errors import AllocationError
+from .explain import funding_findings
+from .groups import Component, Group, Prepared
+from .solve import (BACKENDS, SOLVERS, GroupTotals, SolvedComponents, allocate, solve_components,
+                    solve_prepared)
+from .stages import Backend
+
+__all__ = ["BACKENDS", "SOLVERS", "AllocationError", "Backend", "Component", "Group",
+           "GroupTotals", "Prepared", "SolvedComponents", "allocate", "funding_findings",
+           "solve_components", "solve_prepared"]

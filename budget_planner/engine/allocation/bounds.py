@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from ...core.funding import Pledge, ShareRule
+from ...core.funding import Cap, Pledge, ShareRule
 from ...core.model import Line, Plan
 
+#: A funding rule that can be named in a conflict or a gap's reason.
+Rule = Cap | ShareRule | Pledge
+#: What makes the bounds of lines alike: each source with its minimum and maximum share.
+BoundsKey = tuple[tuple[str, Decimal | None, Decimal | None], ...]
+#: Lines with the same key are interchangeable: period, bounds, and the line id if pledged.
+GroupKey = tuple[int, BoundsKey, str | None]
 
-# --- the model: one cell per (line, eligible source) ------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class _Cell:
+class Cell:
     """A line's eligible source and the rules that bound it; lines under the same rules share
     one."""
 
@@ -24,32 +28,34 @@ class _Cell:
 
 
 @dataclass(slots=True)
-class _Item:
+class Item:
     """A line with an amount, as the model sees it: its cells' bounds in whole cents."""
 
     period_index: int
     period: str
     line: Line
     cents: int
-    cells: tuple[_Cell, ...]
+    cells: tuple[Cell, ...]
     lo: list[int]
     hi: list[int]
-    group_key: tuple[Any, ...]
+    group_key: GroupKey
 
 
-def _where(item: _Item) -> str:
+def where(item: Item) -> str:
+    """The line as messages name it: `period/line`."""
     return f"{item.period}/{item.line.id}"
 
 
-def _origin(rule: Any) -> str:
-    return f" ({rule.origin})" if getattr(rule, "origin", "") else ""
+def origin_text(rule: Rule) -> str:
+    """Where a rule was written, as messages add it: ` (funding.caps[0])`, or nothing."""
+    return f" ({rule.origin})" if rule.origin else ""
 
 
 def _ratio(share: Decimal | None) -> tuple[int, int] | None:
     return None if share is None else share.as_integer_ratio()
 
 
-class _Rules:
+class Rules:
     """The plan's funding rules indexed for per-line look-ups."""
 
     def __init__(self, plan: Plan):
@@ -80,17 +86,18 @@ class _Rules:
         return line in self.line_shares or (period, line) in self.line_pledges
 
 
-class _Bounds:
+class Bounds:
     """The cells of lines under the same rules, and how their bounds follow from an amount:
     shares rounded inwards to whole cents (min up, max down), in integers."""
 
-    def __init__(self, rules: _Rules, period: str, line: str | None, sources: tuple[str, ...]):
-        self.cells = tuple(_Cell(source, rules.bound(source, period, line, "min"),
-                                 rules.bound(source, period, line, "max")) for source in sources)
+    def __init__(self, rules: Rules, period: str, line: str | None, sources: tuple[str, ...]):
+        self.cells = tuple(Cell(source, rules.bound(source, period, line, "min"),
+                                rules.bound(source, period, line, "max")) for source in sources)
         self.low = [_ratio(cell.min_rule.min) if cell.min_rule else None for cell in self.cells]
         self.high = [_ratio(cell.max_rule.max) if cell.max_rule else None for cell in self.cells]
-        self.key = tuple((cell.source, cell.min_rule.min if cell.min_rule else None,
-                          cell.max_rule.max if cell.max_rule else None) for cell in self.cells)
+        self.key: BoundsKey = tuple(
+            (cell.source, cell.min_rule.min if cell.min_rule else None,
+             cell.max_rule.max if cell.max_rule else None) for cell in self.cells)
         self.any_low = any(self.low)
         self.any_high = any(self.high)
 

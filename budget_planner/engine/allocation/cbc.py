@@ -1,4 +1,9 @@
-"""The staged programme solved by the CBC program, on the model files pulp writes."""
+"""The CBC back-end: the staged programme solved by the CBC program, on model files pulp writes.
+
+CBC reads a model file per stage, which keeps 13 significant digits; each stage's kept optimum
+is rounded outwards to that precision, and the answer is read from CBC's binary solution file,
+which keeps full precision.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,62 @@ import shutil
 import struct
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import AllocationError
-from .stages import EPS_ABS, EPS_LOOSE, EPS_REL, Terms, _kept_optimum, _Spec, _Stage
+from .stages import Model, Stage, Terms, kept_bound, shifted
+
+if TYPE_CHECKING:
+    import pulp
+
+
+class Cbc:
+    """CBC behind the `Backend` interface (`--solver cbc`)."""
+
+    name = "cbc"
+    #: pulp's model file keeps 13 significant digits: from 10**13 cents a cent could be lost.
+    limit = 10**13
+
+    def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
+                   loose: bool) -> dict[str, float]:
+        """One pass of the stages, in euros relative to `offset` (cents); the last stage's
+        point."""
+        import pulp
+
+        problem = pulp.LpProblem("allocation", pulp.LpMinimize)
+        variables = {}
+        for name, (low, high) in model.bounds.items():
+            base = offset.get(name, 0)
+            variables[name] = problem.add_variable(
+                name, lowBound=None if low is None else (low - base) / 100,
+                upBound=None if high is None else (high - base) / 100)
+
+        def expression(terms: Terms) -> pulp.LpAffineExpression:
+            return pulp.lpSum(coefficient * variables[name] for name, coefficient in terms)
+
+        for name, terms, sense, cents in model.rows:
+            rhs = shifted(terms, cents, offset)
+            row = expression(terms)
+            problem += (row == rhs if sense == "=" else row <= rhs), name
+        values: dict[str, float] = {name: 0.0 for name in model.bounds}
+        scale = model.scale()
+        for number, stage in enumerate(stages):
+            objectives = [terms for terms in stage.objectives if terms]
+            if not objectives:
+                continue
+            problem.sense = pulp.LpMaximize if stage.maximize else pulp.LpMinimize
+            problem.setObjective(expression([term for terms in objectives for term in terms]))
+            values = _solve(problem, stage.maximize)
+            for part, terms in enumerate(objectives):
+                bound = _outward(kept_bound(terms, values, offset, stage.maximize, loose, scale),
+                                 up=not stage.maximize)
+                row = expression(terms)
+                kept = row >= bound if stage.maximize else row <= bound
+                problem += kept, f"fix_{number}_{part}"
+        return values
 
 
 def _cbc_program() -> str:
@@ -35,54 +90,7 @@ def _cbc_program() -> str:
     return found
 
 
-def _run_cbc(spec: _Spec, stages: list[_Stage], offset: dict[str, int],
-             loose: bool) -> dict[str, float]:
-    """One pass of the stages with CBC, in euros relative to `offset` (cents); the last
-    stage's point."""
-    import pulp
-
-    def shifted(terms: Terms, cents: int) -> float:
-        """A right-hand side in cents as euros relative to the offset, exactly then rounded."""
-        return (cents - sum(coefficient * offset.get(name, 0) for name, coefficient in terms)) / 100
-
-    problem = pulp.LpProblem("allocation", pulp.LpMinimize)
-    variables = {}
-    for name, (low, high) in spec.bounds.items():
-        base = offset.get(name, 0)
-        variables[name] = problem.add_variable(
-            name, lowBound=None if low is None else (low - base) / 100,
-            upBound=None if high is None else (high - base) / 100)
-
-    def expression(terms: Terms) -> Any:
-        return pulp.lpSum(coefficient * variables[name] for name, coefficient in terms)
-
-    for name, terms, sense, cents in spec.rows:
-        rhs = shifted(terms, cents)
-        row = expression(terms)
-        problem += (row == rhs if sense == "=" else row <= rhs), name
-    values: dict[str, float] = {name: 0.0 for name in spec.bounds}
-    scale = max((abs(cents) for _, _, _, cents in spec.rows), default=0) / 100
-    for number, stage in enumerate(stages):
-        objectives = [terms for terms in stage.objectives if terms]
-        if not objectives:
-            continue
-        problem.sense = pulp.LpMaximize if stage.maximize else pulp.LpMinimize
-        problem.setObjective(expression([term for terms in objectives for term in terms]))
-        values = _solve_cbc(problem, stage.maximize)
-        for part, terms in enumerate(objectives):
-            found = sum(coefficient * values[name] for name, coefficient in terms) * 100 + sum(
-                coefficient * offset.get(name, 0) for name, coefficient in terms)
-            total = _kept_optimum(found, stage.maximize, loose)
-            value = shifted(terms, total)
-            slack = EPS_ABS + (EPS_LOOSE * scale if loose else EPS_REL * abs(value))
-            bound = _outward(value - slack if stage.maximize else value + slack,
-                             up=not stage.maximize)
-            row = expression(terms)
-            problem += (row >= bound if stage.maximize else row <= bound), f"fix_{number}_{part}"
-    return values
-
-
-def _solve_cbc(problem: Any, maximize: bool) -> dict[str, float]:
+def _solve(problem: pulp.LpProblem, maximize: bool) -> dict[str, float]:
     """Solve with CBC; presolve can misjudge the nearly tight systems that kept optima make,
     so without it is tried once more before giving up (the same optimum, more robustly)."""
     for presolve in ("on", "off"):
@@ -93,7 +101,8 @@ def _solve_cbc(problem: Any, maximize: bool) -> dict[str, float]:
                           "have one)")
 
 
-def _run_cbc_program(problem: Any, maximize: bool, presolve: str) -> dict[str, float] | None:
+def _run_cbc_program(problem: pulp.LpProblem, maximize: bool,
+                     presolve: str) -> dict[str, float] | None:
     """CBC through pulp's model file and the CBC program; None when it finds no optimum.
 
     The binary solution file keeps full double precision (CBC's text solution has eight

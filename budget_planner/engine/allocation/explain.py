@@ -1,35 +1,35 @@
-"""Why lines keep gaps, how sources and their caps are used, where caps fall short."""
+"""The allocation's explanations: why lines keep gaps, how sources and their caps are used, what
+one more euro of a cap is worth, and which periods' caps cannot cover their lines at all."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ...core.funding import Cap
 from ...core.model import Finding, Plan, SourceUse
 from ...core.money import ZERO, display, from_cents
-from .bounds import _Item, _origin
-from .groups import _Component
-from .stages import _least_gap
+from .bounds import Item, origin_text
+from .groups import CapKey, Component
+from .stages import Backend, least_gap
 
 
-# --- explanations -----------------------------------------------------------------------------
-
-def _gap_reason(item: _Item, row: list[int],
-                exhausted: dict[tuple[str, str | None], Cap]) -> str:
+def gap_reason(item: Item, row: list[int], exhausted: dict[CapKey, Cap]) -> str:
     """Why a line keeps a gap: every eligible source is at its bound or out of money."""
     if not item.cells:
         return "no eligible source marked"
     capped, shares, pledges, other = [], [], [], []
     for cell, amount, high in zip(item.cells, row, item.hi):
         if cell.pledge is not None:
-            pledges.append(f"{cell.source}{_origin(cell.pledge)}")
+            pledges.append(f"{cell.source}{origin_text(cell.pledge)}")
         elif amount >= high and cell.max_rule is not None:
-            shares.append(f"{cell.max_rule.bound_text('max')}{_origin(cell.max_rule)}")
+            shares.append(f"{cell.max_rule.bound_text('max')}{origin_text(cell.max_rule)}")
         elif (cell.source, item.period) in exhausted:
             capped.append(f"{cell.source} in {item.period}"
-                          f"{_origin(exhausted[cell.source, item.period])}")
+                          f"{origin_text(exhausted[cell.source, item.period])}")
         elif (cell.source, None) in exhausted:
-            capped.append(f"{cell.source} for the programme{_origin(exhausted[cell.source, None])}")
+            capped.append(f"{cell.source} for the programme"
+                          f"{origin_text(exhausted[cell.source, None])}")
         else:
             other.append(cell.source)
     parts = []
@@ -44,9 +44,9 @@ def _gap_reason(item: _Item, row: list[int],
     return "; ".join(parts)
 
 
-def _source_uses(plan: Plan, components: list[_Component], caps: dict[tuple[str, str | None], int],
-                 used: dict[tuple[str, str | None], int],
-                 exhausted: dict[tuple[str, str | None], Cap], solver: str) -> tuple[SourceUse, ...]:
+def source_uses(plan: Plan, components: Sequence[Component], caps: dict[CapKey, int],
+                used: dict[CapKey, int], exhausted: dict[CapKey, Cap],
+                backend: Backend) -> tuple[SourceUse, ...]:
     """Each source per period, then for the whole programme, with shadow prices of caps."""
     rows = []
     keys = [(source, period.id) for period in plan.periods for source in plan.source_ids]
@@ -58,14 +58,14 @@ def _source_uses(plan: Plan, components: list[_Component], caps: dict[tuple[str,
             rows.append(SourceUse(key[0], key[1], None, from_cents(allocated), None, False, None))
             continue
         binding = key in exhausted
-        shadow = _shadow_price(key, components, least, solver) if binding else ZERO
+        shadow = _shadow_price(key, components, least, backend) if binding else ZERO
         rows.append(SourceUse(key[0], key[1], from_cents(caps[key]), from_cents(allocated),
                               from_cents(caps[key] - allocated), binding, shadow))
     return tuple(rows)
 
 
-def _shadow_price(key: tuple[str, str | None], components: list[_Component],
-                  least: dict[int, int], solver: str) -> Decimal:
+def _shadow_price(key: CapKey, components: Sequence[Component], least: dict[int, int],
+                  backend: Backend) -> Decimal:
     """How much the least total gap falls if the cap were one euro higher.
 
     A finite difference of re-solved optima, not a solver's dual value: duals of degenerate
@@ -74,20 +74,19 @@ def _shadow_price(key: tuple[str, str | None], components: list[_Component],
     for number, component in enumerate(components):
         if key in component.caps:
             if number not in least:
-                least[number] = _least_gap(component.groups, component.caps, solver)
+                least[number] = least_gap(component.groups, component.caps, backend)
             raised = dict(component.caps)
             raised[key] += 100
-            return from_cents(least[number] - _least_gap(component.groups, raised, solver))
+            return from_cents(least[number] - least_gap(component.groups, raised, backend))
     return ZERO
 
-
-# --- reconciliation ---------------------------------------------------------------------------
 
 def funding_findings(plan: Plan) -> list[Finding]:
     """Periods whose lines need more than the caps of their marked sources can give.
 
     Only where every source marked in the period has a cap (for the period or the programme);
-    an uncapped source could pay for anything.
+    an uncapped source could pay for anything. No solving: these are the findings `check`
+    reports beside reconciliation's (`reconcile(plan, funding=funding_findings(plan))`).
     """
     caps = {cap.key: cap.amount for cap in plan.funding.caps}
     if not caps:

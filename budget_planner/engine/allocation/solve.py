@@ -1,7 +1,7 @@
 """Co-financing allocation: how each line's cost is split across its eligible sources.
 
-The plan's funding rules become a linear programme (pulp; HiGHS by default, CBC on request),
-solved in strict priority: fund as much as possible, then honour the preference, then a
+The plan's funding rules become a linear programme (HiGHS by default, CBC on request), solved
+in strict priority: fund as much as possible, then honour the preference, then a
 lexicographic tie-break that leaves exactly one answer. See docs/allocation.md.
 
 Scale comes from interchangeable lines: lines of one period with the same eligible sources and
@@ -10,88 +10,164 @@ stage's optimum is a whole number of cents (the constraints form an integral pol
 solver's floats round to exact cents, and the group is split back to its lines in proportion to
 their amounts with an exact integer rounding that keeps every bound. The result is checked in
 integers before it is returned.
+
+This module puts the parts together: `groups` prepares the lines, `stages` builds and runs the
+staged programme on a back-end (`highs`, `cbc`), `split` shares each group's totals among its
+lines, and `explain` says why gaps remain and what caps are worth.
 """
 
 from __future__ import annotations
 
-from ...core.model import Allocation, AllocationResult, Gap, Plan
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ...core.funding import Cap
+from ...core.model import Allocation, AllocationResult, Conflict, Gap, Plan
 from ...core.money import ZERO, display, from_cents, to_cents
+from .cbc import Cbc
 from .errors import AllocationError
-from .explain import _gap_reason, _source_uses, funding_findings
-from .groups import Prepared, _Component
-from .split import _split, _verify
-from .stages import _optimise, _spec, _stages
+from .explain import gap_reason, source_uses
+from .groups import CapKey, Component, ComponentKey, Group, Prepared
+from .highs import Highs
+from .split import split_group, verify_split
+from .stages import Backend, build_model, build_stages, optimise
 
-SOLVERS = ("highs", "cbc")
+#: The back-ends by the name `--solver` gives them; the first is the default.
+BACKENDS: dict[str, Backend] = {"highs": Highs(), "cbc": Cbc()}
+SOLVERS = tuple(BACKENDS)
+#: Components solved before, by their data: each group's source totals, in the groups' order.
+SolvedComponents = dict[ComponentKey, list[dict[str, int]]]
 
 
-#: The largest amounts (in cents) each solver is trusted with: CBC reads pulp's model file,
-#: which keeps 13 significant digits; HiGHS works in doubles and is tested exact up to here.
-LIMITS = {"cbc": 10**13, "highs": 10**15}
+def backend(solver: str) -> Backend:
+    """The back-end `solver` names."""
+    if solver not in BACKENDS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    return BACKENDS[solver]
 
 
-def solve_components(plan: Plan, components: list[_Component],
+@dataclass(frozen=True, slots=True)
+class GroupTotals:
+    """The staged optimum of prepared lines under some caps: each group's source totals in
+    whole cents. When the rules conflict there is none, only the conflicts."""
+
+    conflicts: tuple[Conflict, ...]
+    caps: dict[CapKey, int]
+    components: tuple[Component, ...]
+    by_group: dict[int, dict[str, int]]
+
+    def of(self, group: Group) -> dict[str, int]:
+        """What each of the group's sources gives it (0 for a group with nothing to fund)."""
+        found = self.by_group.get(group.index, {})
+        return {source: found.get(source, 0) for source in group.sources}
+
+
+def solve_prepared(prepared: Prepared, caps: Sequence[Cap], solver: str = "highs",
+                   solved: SolvedComponents | None = None) -> GroupTotals:
+    """Every group's source totals under `caps`, at the unique optimum of the staged programme,
+    checked in integers against every bound and cap.
+
+    `solved`, when given, remembers components by their data across calls (a sweep's points):
+    a component seen before is not solved again. Its entries hold for one preference and
+    source order, the plan's that `prepared` was made from.
+    """
+    conflicts = (*prepared.conflicts, *prepared.cap_conflicts(caps))
+    if conflicts:
+        return GroupTotals(conflicts, {}, (), {})
+    cents = {cap.key: to_cents(cap.amount) for cap in caps}
+    components = prepared.components(cents)
+    if solved is None:
+        each = _solve_checked(prepared.plan, components, solver)
+    else:
+        keys = [component.key for component in components]
+        new = {key: component for key, component in zip(keys, components) if key not in solved}
+        solved.update(zip(new, _solve_checked(prepared.plan, list(new.values()), solver)))
+        each = [solved[key] for key in keys]
+    by_group = {group.index: group_totals for component, found in zip(components, each)
+                for group, group_totals in zip(component.groups, found)}
+    return GroupTotals((), cents, tuple(components), by_group)
+
+
+def _solve_checked(plan: Plan, components: list[Component],
+                   solver: str) -> list[list[dict[str, int]]]:
+    """Each component's groups' source totals, in the groups' order, checked."""
+    totals = solve_components(plan, components, solver)
+    return [_component_totals(component, totals) for component in components]
+
+
+def _component_totals(component: Component,
+                      totals: dict[tuple[int, str], int]) -> list[dict[str, int]]:
+    """The component's groups' source totals, checked in integers against every bound and cap
+    (as `verify_split` checks lines)."""
+    found = [{source: totals.get((group.index, source), 0) for source in group.sources}
+             for group in component.groups]
+    for group, group_totals in zip(component.groups, found):
+        within = (sum(group_totals.values()) <= group.amount
+                  and all(group.lower[source] <= group_totals[source] for source in group.sources)
+                  and all(sum(group_totals[source] for source in subset) <= bound
+                          for subset, bound in group.upper.items()))
+        if not within:
+            raise AllocationError(f"the totals of group {group.index} break its lines' bounds")
+    for (source, period), amount in component.caps.items():
+        used = sum(group_totals.get(source, 0)
+                   for group, group_totals in zip(component.groups, found)
+                   if period in (None, group.period))
+        if used > amount:
+            raise AllocationError(f"the cap of {source} in {period or 'the programme'} is "
+                                  "exceeded")
+    return found
+
+
+def solve_components(plan: Plan, components: Sequence[Component],
                      solver: str) -> dict[tuple[int, str], int]:
     """Each (group index, source) total of these components in whole cents, at the unique
     optimum. The components share no constraint and are solved side by side."""
+    chosen = backend(solver)
     groups = [group for component in components for group in component.groups]
     caps = {key: amount for component in components for key, amount in component.caps.items()}
     if not groups:
         return {}
     largest = max([group.amount for group in groups] + list(caps.values()))
-    if largest >= LIMITS[solver]:
-        raise AllocationError(f"amounts of {display(from_cents(LIMITS[solver]))} or more cannot "
+    if largest >= chosen.limit:
+        raise AllocationError(f"amounts of {display(from_cents(chosen.limit))} or more cannot "
                               f"be allocated to the cent with {solver}"
                               + ("; use --solver highs" if solver == "cbc" else ""))
-    spec = _spec(groups, caps)
-    cents = _optimise(spec, _stages(plan, spec, components), solver)
-    return {key: cents[name] for key, name in spec.x.items()}
+    model = build_model(groups, caps)
+    cents = optimise(model, build_stages(plan, model, components), chosen)
+    return {key: cents[name] for key, name in model.x.items()}
 
-
-# --- the whole allocation ---------------------------------------------------------------------
 
 def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
     """Split every line's amount over its eligible sources under the plan's funding rules."""
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    chosen = backend(solver)
     prepared = Prepared(plan)
-    conflicts = prepared.conflicts + prepared.cap_conflicts(plan.funding.caps)
+    found = solve_prepared(prepared, plan.funding.caps, solver)
     notes = tuple(prepared.notes)
-    if conflicts:
-        return AllocationResult("infeasible", solver, ZERO, (), (), (), tuple(conflicts), notes)
-    caps = {cap.key: to_cents(cap.amount) for cap in plan.funding.caps}
-    components = prepared.components(caps)
-    totals = solve_components(plan, components, solver)
-    items, groups = prepared.items, prepared.groups
-    used: dict[tuple[str, str | None], int] = {}
+    if found.conflicts:
+        return AllocationResult("infeasible", solver, ZERO, (), (), (), found.conflicts, notes)
+    used: dict[CapKey, int] = {}
     rows: dict[tuple[str, str], list[int]] = {}  # each line's cells, then its gap, in cents
-    for group in groups:
-        group_totals = {source: totals.get((group.index, source), 0) for source in group.sources}
-        split = _split(group, group_totals)
-        _verify(group, split, group_totals)
+    for group in prepared.groups:
+        group_totals = found.of(group)
+        split = split_group(group, group_totals)
+        verify_split(group, split, group_totals)
         for item, row in zip(group.items, split):
             rows[item.period, item.line.id] = row
         for source, cents in group_totals.items():
             for key in ((source, group.period), (source, None)):
                 used[key] = used.get(key, 0) + cents
-    for key, amount in caps.items():
-        if used.get(key, 0) > amount:
-            raise AllocationError(f"cap {key} exceeded")
+    caps = found.caps
     exhausted = {cap.key: cap for cap in plan.funding.caps if used.get(cap.key, 0) == caps[cap.key]}
     allocations, gaps = [], []
-    for item in items:
+    for item in prepared.items:
         period, line_id = item.period, item.line.id
         row = rows[period, line_id]
         allocations += [Allocation(period, line_id, cell.source, from_cents(cents))
                         for cell, cents in zip(item.cells, row)]
         if row[-1]:
             gaps.append(Gap(period, line_id, from_cents(row[-1]),
-                            _gap_reason(item, row, exhausted)))
+                            gap_reason(item, row, exhausted)))
     objective = from_cents(sum(row[-1] for row in rows.values()))
-    sources = _source_uses(plan, components, caps, used, exhausted, solver)
+    sources = source_uses(plan, found.components, caps, used, exhausted, chosen)
     return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
                             sources, (), notes)
-
-
-__all__ = ["SOLVERS", "AllocationError", "Prepared", "allocate", "funding_findings",
-           "solve_components"]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import operator
-from typing import Any
+from collections.abc import Callable
 
-from .bounds import _where
+from .bounds import where
 from .errors import AllocationError
-from .groups import _Group
+from .groups import Group
+
+#: best_row(u, v): the row that best moves a cent from column u to column v, None if none can.
+BestRow = Callable[[int, int], int | None]
 
 
-# --- from group totals to lines ---------------------------------------------------------------
-
-def _split(group: _Group, totals: dict[str, int]) -> list[list[int]]:
+def split_group(group: Group, totals: dict[str, int]) -> list[list[int]]:
     """Split the group's source totals and gap over its lines, in proportion to their amounts,
     as whole cents within every line's bounds (an exact integer controlled rounding): for
     each line, its cells' amounts in the order of its sources, then its gap.
@@ -80,7 +81,7 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
                     best, chosen = score, r
         return chosen
 
-    def path(starts: list[int], done: Any) -> list[tuple[int, int, int]] | None:
+    def path(starts: list[int], done: Callable[[int], bool]) -> list[tuple[int, int, int]] | None:
         return _path(width, starts, done, best_row, forward=True)
 
     def apply(moves: list[tuple[int, int, int]]) -> None:
@@ -145,7 +146,7 @@ def _repair(x: list[list[int]], lo: list[list[int]], hi: list[list[int]],
     raise AllocationError("splitting a group's totals did not converge")  # pragma: no cover
 
 
-def _path(width: int, starts: list[int], done: Any, best_row: Any,
+def _path(width: int, starts: list[int], done: Callable[[int], bool], best_row: BestRow,
           forward: bool) -> list[tuple[int, int, int]] | None:
     """The shortest list of moves (row, from column, to column), found breadth first: forward,
     from one of `starts` to a column for which `done` holds; backward, from such a column to
@@ -169,13 +170,13 @@ def _path(width: int, starts: list[int], done: Any, best_row: Any,
     return None
 
 
-def _verify(group: _Group, rows: list[list[int]], totals: dict[str, int]) -> None:
+def verify_split(group: Group, rows: list[list[int]], totals: dict[str, int]) -> None:
     """Check a group's split in integers, to the cent: every line adds up to its amount within
     its bounds, and every source's lines add up to the group's total."""
     for item, row in zip(group.items, rows):
         if row[-1] < 0 or sum(row) != item.cents:
-            raise AllocationError(f"{_where(item)} does not add up to its amount")
+            raise AllocationError(f"{where(item)} does not add up to its amount")
         if not (all(map(operator.le, item.lo, row)) and all(map(operator.le, row, item.hi))):
-            raise AllocationError(f"{_where(item)}: a source outside its bounds")
+            raise AllocationError(f"{where(item)}: a source outside its bounds")
     if rows and [sum(column) for column in zip(*rows)][:-1] != [totals[s] for s in group.sources]:
         raise AllocationError(f"the lines of group {group.index} do not add up to its totals")

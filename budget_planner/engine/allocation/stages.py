@@ -1,15 +1,23 @@
-"""The staged linear programme: its data, its stages in strict priority, the two passes."""
+"""The staged linear programme: its data, its stages in strict priority, the two passes.
+
+The programme is built here as exact data (`Model`: bounds and right-hand sides in whole
+cents) with its stages; a `Backend` (HiGHS in `highs`, CBC in `cbc`) runs one pass of the
+stages on it, and `optimise` runs the two passes that make the answer exact to the cent. The
+tolerances, and how a stage's optimum is kept for the next stage, are the same for every
+solver, so any correct one finds the same unique point.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from ...core.model import Plan
 from .errors import AllocationError
-from .groups import _Component, _Group
+from .groups import CapKey, Component, Group
 
 #: Slack when a stage's optimum is kept for the next stage, in euros: it only absorbs the
 #: solvers' floating-point error (their feasibility tolerance is 1e-7), far below a cent.
@@ -25,52 +33,61 @@ Terms = list[tuple[str, int]]  # (variable name, integer coefficient)
 
 
 @dataclass(slots=True)
-class _Spec:
+class Model:
     """The group-level programme as exact data: bounds and right-hand sides in whole cents."""
 
+    #: Each variable's lower and upper bound (None: unbounded).
     bounds: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    #: (name, terms, "=" or "<=", right-hand side) for each constraint.
     rows: list[tuple[str, Terms, str, int]] = field(default_factory=list)
+    #: The variable of each (group index, source) total, and of each group's gap.
     x: dict[tuple[int, str], str] = field(default_factory=dict)
     gap: dict[int, str] = field(default_factory=dict)
+    #: Each group's distance from its target mix, as terms.
     deviation: dict[int, Terms] = field(default_factory=dict)
 
+    def scale(self) -> float:
+        """The largest right-hand side, in euros: what the first pass's slack is relative to."""
+        return max((abs(cents) for _, _, _, cents in self.rows), default=0) / 100
 
-def _spec(groups: list[_Group], caps: dict[tuple[str, str | None], int]) -> _Spec:
+
+def build_model(groups: Sequence[Group], caps: dict[CapKey, int]) -> Model:
     """Variables per group and source (a sum over the group's lines), a gap per group."""
-    spec = _Spec()
+    model = Model()
     for group in groups:
         for number, source in enumerate(group.sources):
-            name = spec.x[group.index, source] = f"x_{group.index}_{number}"
-            spec.bounds[name] = (group.lower[source], group.upper[(source,)])
-        gap = spec.gap[group.index] = f"g_{group.index}"
-        spec.bounds[gap] = (0, group.amount)
-        spec.rows.append((f"line_{group.index}", [(spec.x[group.index, s], 1) for s in group.sources]
-                          + [(gap, 1)], "=", group.amount))
+            name = model.x[group.index, source] = f"x_{group.index}_{number}"
+            model.bounds[name] = (group.lower[source], group.upper[(source,)])
+        gap = model.gap[group.index] = f"g_{group.index}"
+        model.bounds[gap] = (0, group.amount)
+        model.rows.append((f"line_{group.index}",
+                           [(model.x[group.index, s], 1) for s in group.sources] + [(gap, 1)],
+                           "=", group.amount))
         for number, (subset, value) in enumerate(group.upper.items()):
             if len(subset) > 1:
-                spec.rows.append((f"sub_{group.index}_{number}",
-                                  [(spec.x[group.index, s], 1) for s in subset], "<=", value))
+                model.rows.append((f"sub_{group.index}_{number}",
+                                   [(model.x[group.index, s], 1) for s in subset], "<=", value))
         deviation: Terms = []
         for number, source in enumerate(group.sources):
             if source in group.target:
                 over, under = f"over_{group.index}_{number}", f"under_{group.index}_{number}"
-                spec.bounds[over] = spec.bounds[under] = (0, None)
-                spec.rows.append((f"target_{group.index}_{number}",
-                                  [(spec.x[group.index, source], 1), (over, -1), (under, 1)],
-                                  "=", group.target[source]))
+                model.bounds[over] = model.bounds[under] = (0, None)
+                model.rows.append((f"target_{group.index}_{number}",
+                                   [(model.x[group.index, source], 1), (over, -1), (under, 1)],
+                                   "=", group.target[source]))
                 deviation += [(over, 1), (under, 1)]
-        spec.deviation[group.index] = deviation
+        model.deviation[group.index] = deviation
     for number, ((source, period), amount) in enumerate(sorted(
             caps.items(), key=lambda entry: (entry[0][0], entry[0][1] or ""))):
-        terms = [(spec.x[group.index, source], 1) for group in groups
+        terms = [(model.x[group.index, source], 1) for group in groups
                  if source in group.sources and period in (None, group.period)]
         if terms:
-            spec.rows.append((f"cap_{number}", terms, "<=", amount))
-    return spec
+            model.rows.append((f"cap_{number}", terms, "<=", amount))
+    return model
 
 
 @dataclass(slots=True)
-class _Stage:
+class Stage:
     """One objective per component, optimised together (they share no constraint) and then
     each kept at its optimum."""
 
@@ -78,35 +95,43 @@ class _Stage:
     maximize: bool
 
 
-def _optimise(spec: _Spec, stages: list[_Stage], solver: str) -> dict[str, int]:
+class Backend(Protocol):
+    """A solver that runs one pass of the stages (see `optimise`)."""
+
+    #: As `--solver` names it.
+    name: str
+    #: The amounts (in cents) from which it can no longer be trusted to the cent.
+    limit: int
+
+    def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
+                   loose: bool) -> dict[str, float]:
+        """One pass of the stages, in euros relative to `offset` (cents): each variable's value
+        at the last stage's optimum. Each stage's optimum is kept for the next stage by a row
+        bounded by `kept_bound`; `loose` is the first pass."""
+        ...
+
+
+def optimise(model: Model, stages: Sequence[Stage], backend: Backend) -> dict[str, int]:
     """Run the stages; every variable's value in whole cents.
 
     Two passes: the first in plain floats; the second solves the same stages again for the
     difference from the first answer rounded to cents. Those differences are a few cents, so
     neither the solvers' relative tolerances nor CBC's 13-digit model file can blur a cent
-    (within `LIMITS`).
-
-    HiGHS takes every stage of a pass on one model (`staged_highs`); CBC is a program that
-    reads a model file per stage, written by pulp.
+    (below the backend's `limit`).
     """
-    if solver == "highs":
-        from .highs import run_stages
-
-        return two_passes(spec, lambda offset, loose: run_stages(spec, stages, offset, loose))
-    from .cbc import _run_cbc
-
-    return two_passes(spec, lambda offset, loose: _run_cbc(spec, stages, offset, loose))
+    return two_passes(model, lambda offset, loose: backend.run_stages(model, stages, offset,
+                                                                      loose))
 
 
-def two_passes(spec: _Spec, run: Callable[[dict[str, int], bool], dict[str, float]]
+def two_passes(model: Model, run: Callable[[dict[str, int], bool], dict[str, float]]
                ) -> dict[str, int]:
     """`run(offset, loose)` twice: loosely from nothing, then exactly around the first answer
-    in whole cents; every variable's value in whole cents (see `_optimise`)."""
+    in whole cents; every variable's value in whole cents (see `optimise`)."""
     first = run({}, True)
     offset = {name: round(value * 100) for name, value in first.items()}
     second = run(offset, False)
     cents = {}
-    for name in spec.bounds:
+    for name in model.bounds:
         raw = second.get(name, 0.0) * 100
         delta = round(raw)
         if abs(raw - delta) > CENT_TOLERANCE:
@@ -116,7 +141,7 @@ def two_passes(spec: _Spec, run: Callable[[dict[str, int], bool], dict[str, floa
     return cents
 
 
-def _kept_optimum(found: float, maximize: bool, loose: bool) -> int:
+def kept_optimum(found: float, maximize: bool, loose: bool) -> int:
     """The whole number of cents a stage's optimum is kept at, from the solver's value.
 
     Every stage objective is a sum of amounts, so its exact optimum is whole cents. In the
@@ -134,6 +159,23 @@ def _kept_optimum(found: float, maximize: bool, loose: bool) -> int:
     return math.floor(found) if maximize else math.ceil(found)
 
 
+def shifted(terms: Terms, cents: int, offset: dict[str, int]) -> float:
+    """A right-hand side in cents as euros relative to the offset, exactly then rounded."""
+    return (cents - sum(coefficient * offset.get(name, 0) for name, coefficient in terms)) / 100
+
+
+def kept_bound(terms: Terms, values: dict[str, float], offset: dict[str, int], maximize: bool,
+               loose: bool, scale: float) -> float:
+    """The bound (in euros relative to `offset`) of the row that keeps the optimum the solver
+    found for `terms` while the next stages run: the optimum in whole cents, eased by a slack
+    far below a cent that only absorbs floating-point error."""
+    found = sum(coefficient * values[name] for name, coefficient in terms) * 100 + sum(
+        coefficient * offset.get(name, 0) for name, coefficient in terms)
+    value = shifted(terms, kept_optimum(found, maximize, loose), offset)
+    slack = EPS_ABS + (EPS_LOOSE * scale if loose else EPS_REL * abs(value))
+    return value - slack if maximize else value + slack
+
+
 def _source_order(plan: Plan) -> list[str]:
     """Sources in tie-break order: the preference's order, then the plan's."""
     order = list(plan.source_ids)
@@ -147,14 +189,14 @@ def _source_order(plan: Plan) -> list[str]:
     return order
 
 
-def _stages(plan: Plan, spec: _Spec, components: list[_Component]) -> list[_Stage]:
+def build_stages(plan: Plan, model: Model, components: Sequence[Component]) -> list[Stage]:
     """The objectives in strict priority: least gap, the preference, the tie-break."""
     def totals(sources: list[str]) -> list[Terms]:
-        return [[(spec.x[group.index, source], 1) for group in component.groups
+        return [[(model.x[group.index, source], 1) for group in component.groups
                  for source in group.sources if source in sources] for component in components]
 
-    stages = [_Stage([[(spec.gap[group.index], 1) for group in component.groups]
-                      for component in components], maximize=False)]
+    stages = [Stage([[(model.gap[group.index], 1) for group in component.groups]
+                     for component in components], maximize=False)]
     preference = plan.funding.preference
     if preference is not None and preference.kind == "cost":
         # The source totals reachable at the least gap form a base polytope (sums and boxes of
@@ -164,32 +206,33 @@ def _stages(plan: Plan, spec: _Spec, components: list[_Component]) -> list[_Stag
         costs = dict(preference.cost)
         levels = sorted({costs.get(source, Decimal(0)) for source in plan.source_ids})
         for level in levels[:-1]:
-            stages.append(_Stage(totals([s for s in plan.source_ids
-                                         if costs.get(s, Decimal(0)) == level]), maximize=True))
+            stages.append(Stage(totals([s for s in plan.source_ids
+                                        if costs.get(s, Decimal(0)) == level]), maximize=True))
     elif preference is not None and preference.kind == "priority":
-        stages += [_Stage(totals([source]), maximize=True) for source in preference.priority]
+        stages += [Stage(totals([source]), maximize=True) for source in preference.priority]
     elif preference is not None:
-        stages.append(_Stage([[term for group in component.groups
-                               for term in spec.deviation[group.index]]
-                              for component in components], maximize=False))
+        stages.append(Stage([[term for group in component.groups
+                              for term in model.deviation[group.index]]
+                             for component in components], maximize=False))
     # The tie-break: one source total at a time, most preferred source first, groups in order.
     order = _source_order(plan)
     sequences = []
     for component in components:
-        sequence = [spec.x[group.index, source] for source in order for group in component.groups
+        sequence = [model.x[group.index, source] for source in order
+                    for group in component.groups
                     if source in group.sources and group.lower[source] < group.upper[(source,)]]
         if len(component.groups) == 1 and sequence:
             sequence.pop()  # the gap is fixed, so the group's last free total follows
         sequences.append(sequence)
     for step in range(max((len(sequence) for sequence in sequences), default=0)):
-        stages.append(_Stage([[(sequence[step], 1)] if step < len(sequence) else []
-                              for sequence in sequences], maximize=True))
+        stages.append(Stage([[(sequence[step], 1)] if step < len(sequence) else []
+                             for sequence in sequences], maximize=True))
     return stages
 
 
-def _least_gap(groups: list[_Group], caps: dict[tuple[str, str | None], int], solver: str) -> int:
+def least_gap(groups: Sequence[Group], caps: dict[CapKey, int], backend: Backend) -> int:
     """The least total gap of these groups under these caps, in cents."""
-    spec = _spec(groups, caps)
-    cents = _optimise(spec, [_Stage([list((name, 1) for name in spec.gap.values())],
-                                    maximize=False)], solver)
-    return sum(cents[name] for name in spec.gap.values())
+    model = build_model(groups, caps)
+    cents = optimise(model, [Stage([list((name, 1) for name in model.gap.values())],
+                                   maximize=False)], backend)
+    return sum(cents[name] for name in model.gap.values())

@@ -33,6 +33,12 @@ _OWN_STREAM = re.compile(r"/dev/(?:stdout|stderr|fd/(\d+))|/proc/self/fd/(\d+)")
 PIPE_READER_WAIT = 5.0
 
 
+def shown_path(path: str) -> str:
+    """A path as the workbook shows it: as given when relative, else only its file name, so
+    that a document sent to funders names no folder of the machine that built it."""
+    return path if not Path(path).is_absolute() else Path(path).name
+
+
 class OutputError(InvalidRequest):
     """An output that cannot be written where the user asked (missing or read-only folder,
     no space left): a problem with the output's path and a code."""

@@ -54,6 +54,13 @@ class Line:
         return dict(self.source_notes).get(source_id, "")
 
 
+def mark(line_sources: tuple[str, ...], note: str, source_id: str) -> str:
+    """A funding cell as the seed's table shows it: `x`, `x (NCM?)` or empty."""
+    if source_id not in line_sources:
+        return ""
+    return f"x {note}" if note else "x"
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     id: str

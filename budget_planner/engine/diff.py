@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..core.model import Line, Period, Plan
+from ..core.model import Line, Period, Plan, mark
 from ..core.money import display, money_text
-from ..views.tables import mark
 
 Value = str | Decimal | None
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.model import AllocationResult, Plan
+from ..core.model import AllocationResult, Plan, mark
+from ..core.files import shown_path
 from ..core.money import ZERO, display
 from ..engine.reconcile import Reconciliation
-from .tables import mark
 
 if TYPE_CHECKING:
     from ..engine.whatif import Comparison
@@ -78,7 +78,6 @@ def _environment(autoescape: bool) -> Any:
     import jinja2
 
     from ..engine.whatif import cap_text, run_title, signed, status_text
-    from ..xlsx.workbook import shown_path
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,

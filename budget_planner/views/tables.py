@@ -7,18 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.model import Plan
+from ..core.model import Plan, mark
 from ..core.money import money_text
 
 if TYPE_CHECKING:
     import pandas
-
-
-def mark(line_sources: tuple[str, ...], note: str, source_id: str) -> str:
-    """A funding cell as the seed's table shows it: `x`, `x (NCM?)` or empty."""
-    if source_id not in line_sources:
-        return ""
-    return f"x {note}" if note else "x"
 
 
 def line_records(plan: Plan) -> list[dict[str, Any]]:

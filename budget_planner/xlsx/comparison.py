@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..core.files import shown_path
 from ..core.money import CENT
 from ..engine.whatif import Comparison, cap_text, run_title, status_text
 
@@ -132,8 +133,6 @@ def _comparison_sheet(ws: Worksheet, comparison: Comparison, formats: dict[str, 
 
 
 def _runs_sheet(ws: Worksheet, comparison: Comparison, formats: dict[str, Any]) -> None:
-    from .workbook import shown_path
-
     header = ["Column", "What it is", "Status", "Description", "Changes", "Files", "Conflicts"]
     for col, text in enumerate(header):
         ws.write_string(0, col, text, formats["header"])

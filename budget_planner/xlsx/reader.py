@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from ..planfile.loader import LINE_ID, load_plan
-from ..core.model import Finding, Line, Period, Plan, Problem
+from ..core.model import Finding, Line, Period, Plan, Problem, mark
 from ..core.money import CENT, MoneyError, display, parse_money
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
-from ..views.tables import mark
 from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
                        PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER,
                        SUMMARY, TOTAL_LABEL, cell_name, cell_number, period_sheet_names,

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..core.model import AllocationResult, Finding, Period, Plan
+from ..core.files import shown_path
+from ..core.model import AllocationResult, Finding, Period, Plan, mark
 from ..core.money import CENT, ZERO
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
-from ..views.tables import mark
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -152,12 +152,6 @@ def _restamp(data: bytes, when: datetime) -> bytes:
 def content_hash(plan: Plan) -> str:
     """sha256 of the plan's canonical TOML: equal plans, equal hashes, whatever the layout."""
     return "sha256:" + hashlib.sha256(plan_toml(plan).encode("utf-8")).hexdigest()
-
-
-def shown_path(path: str) -> str:
-    """A path as the workbook shows it: as given when relative, else only its file name, so
-    that a document sent to funders names no folder of the machine that built it."""
-    return path if not Path(path).is_absolute() else Path(path).name
 
 
 def file_hash(path: str) -> str:

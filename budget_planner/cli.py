@@ -338,8 +338,8 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     totals do not reconcile, 2 when a file is invalid.
     """
     from . import api
-    from .engine.whatif import render_whatif, whatif_json, whatif_text
     from .views.render import to_json
+    from .views.whatif import render_whatif, whatif_json, whatif_text
 
     comparison = api.whatif(paths, base_scenarios, solver=solver)
     if output is not None and output.suffix.lower() == ".xlsx":

@@ -24,7 +24,8 @@ import pytest
 from budget_planner import load_plan
 from budget_planner.views.reports import build_report, render_html, render_markdown
 from budget_planner.engine.scenario import load_scenario
-from budget_planner.engine.whatif import render_whatif, stacked, whatif
+from budget_planner.engine.whatif import stacked, whatif
+from budget_planner.views.whatif import render_whatif
 
 from .conftest import ROOT, SEED_PLAN
 

@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 from budget_planner.cli import cli
 from budget_planner.planfile.loader import load_plan
 from budget_planner.engine.scenario import load_scenario
-from budget_planner.engine.whatif import (
-    render_whatif,
-    stacked,
-    whatif,
-    whatif_json,
-    whatif_text,
-)
+from budget_planner.engine.whatif import stacked, whatif
+from budget_planner.views.whatif import render_whatif, whatif_json, whatif_text
 from budget_planner.xlsx.comparison import build_comparison_workbook
 
 from .conftest import ROOT, SEED_PLAN, TWO_LINES

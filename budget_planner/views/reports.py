@@ -77,7 +77,7 @@ def funding_chart(report: Report) -> str:
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
-    from ..engine.whatif import cap_text, run_title, signed, status_text
+    from .whatif import cap_text, run_title, signed, status_text
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
@@ -103,7 +103,7 @@ def render_html(report: Report) -> str:
     template = _environment(autoescape=True).get_template("report.html.j2")
     comparison_chart = None
     if report.comparison is not None:
-        from ..engine.whatif import comparison_chart as draw
+        from .whatif import comparison_chart as draw
 
         comparison_chart = Markup(draw(report.comparison))
     return template.render(report=report, chart=Markup(funding_chart(report)),

@@ -1,0 +1,167 @@
+"""What-if views: the comparison the engine computed, as text, JSON, Markdown and HTML.
+
+Nothing here computes a figure; the workbook view is `xlsx.comparison`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from ..core.model import SourceUse
+from ..core.money import ZERO, display, money_text
+from ..engine.whatif import Comparison, Run
+
+def signed(amount: Decimal | None, blank: str = "–") -> str:
+    """A change for people: `+1,000.00`, `-250.00`, `0.00`."""
+    if amount is None:
+        return blank
+    return ("+" if amount > 0 else "") + display(amount)
+
+
+def cap_text(use: SourceUse | None) -> str:
+    if use is None:
+        return "no cap"
+    if use.binding:
+        shadow = f", shadow price {use.shadow_price:.2f}" if use.shadow_price else ""
+        return f"binds at {display(use.cap)}{shadow}"
+    return f"{display(use.remaining)} left of {display(use.cap)}"
+
+
+def run_title(run: Run) -> str:
+    flag = " (illustrative figures)" if run.illustrative else ""
+    if not run.scenarios:
+        return f"the plan {run.plan.name}"
+    if run.key == "Baseline":
+        names = ", then ".join(scenario.name for scenario in run.scenarios)
+        return f"the plan {run.plan.name} with {names}{flag}"
+    return f"{run.label}{flag}"
+
+
+def status_text(run: Run) -> str:
+    rec = run.reconciliation
+    errors = rec.count("error")
+    return f"{run.allocation.status}; reconciliation {'OK' if not errors else f'{errors} error(s)'}"
+
+
+def whatif_text(comparison: Comparison) -> str:
+    from ..views.render import text_table
+
+    parts = [f"What if: {comparison.programme}, amounts in {comparison.currency}", ""]
+    for each in comparison.runs:
+        parts.append(f"  {each.key:<9} {run_title(each)}")
+        if each.key != "Baseline":
+            last = each.scenarios[-1]
+            if last.description:
+                parts.append(f"  {'':<9}   {last.description}")
+            parts += [f"  {'':<9}   - {change}" for change in last.changes()]
+    header = [""]
+    for each in comparison.runs:
+        header += [each.key] if each.key == "Baseline" else [each.key, f"change {each.key}"]
+    table: list[list[str]] = [["status", *_spread(comparison, [each.allocation.status
+                                                               for each in comparison.runs])],
+                              ["reconciliation", *_spread(comparison, [
+                                  "OK" if each.reconciliation.ok else
+                                  f"{each.reconciliation.count('error')} error(s)"
+                                  for each in comparison.runs])]]
+    for section, rows in comparison.sections():
+        table.append([section, *([""] * (len(header) - 1))])
+        for row in rows:
+            cells = [display(row.values[0], blank="–")]
+            for value, change in zip(row.values[1:], row.changes):
+                cells += [display(value, blank="–"), signed(change)]
+            table.append([f"  {row.label}", *cells])
+    parts += ["", text_table(header, table, right=range(1, len(header)))]
+    if comparison.caps:
+        parts += ["", "Binding caps",
+                  text_table(["cap", *(each.key for each in comparison.runs)],
+                             [[cap.label, *(cap_text(use) for use in cap.uses)]
+                              for cap in comparison.caps])]
+    for each in comparison.runs:
+        if not each.optimal:
+            parts += ["", f"{each.key}: the funding rules cannot all hold:"]
+            parts += [f"  - {conflict}" for conflict in each.allocation.conflicts]
+    return "\n".join(parts) + "\n"
+
+
+def _spread(comparison: Comparison, texts: list[str]) -> list[str]:
+    """One text per run, under each run's column (the change columns left empty)."""
+    cells = [texts[0]]
+    for text in texts[1:]:
+        cells += [text, ""]
+    return cells
+
+
+def whatif_json(comparison: Comparison) -> dict[str, Any]:
+    runs = []
+    for number, each in enumerate(comparison.runs):
+        def figures(pick: Any) -> dict[str, Any]:
+            found: dict[str, Any] = {"periods": [], "programme": {}, "sources": []}
+            for row in comparison.rows:
+                value = pick(row)
+                if row.measure == "allocated":
+                    found["sources"].append({"source": row.source, "period": row.period,
+                                             "allocated": money_text(value)})
+                elif row.period is None:
+                    found["programme"][row.measure] = money_text(value)
+                else:
+                    entry = next((item for item in found["periods"]
+                                  if item["period"] == row.period), None)
+                    if entry is None:
+                        entry = {"period": row.period}
+                        found["periods"].append(entry)
+                    entry[row.measure] = money_text(value)
+            return found
+
+        data: dict[str, Any] = {
+            "key": each.key, "label": each.label,
+            "scenarios": [{"name": s.name, "file": s.file, "illustrative": s.illustrative,
+                           "description": s.description, "changes": list(s.changes())}
+                          for s in each.scenarios],
+            "status": each.allocation.status,
+            "reconciliation": {"ok": each.reconciliation.ok,
+                               "errors": each.reconciliation.count("error"),
+                               "warnings": each.reconciliation.count("warning")},
+            "conflicts": [conflict.message for conflict in each.allocation.conflicts],
+            **figures(lambda row, n=number: row.values[n]),
+            "binding_caps": [{"source": cap.source, "period": cap.period,
+                              "cap": money_text(use.cap), "allocated": money_text(use.allocated),
+                              "shadow_price": money_text(use.shadow_price)}
+                             for cap in comparison.caps
+                             for use in [cap.uses[number]] if use is not None and use.binding],
+            "change": None if number == 0 else figures(lambda row, n=number: row.changes[n - 1]),
+        }
+        runs.append(data)
+    return {"programme": comparison.programme, "currency": comparison.currency,
+            "periods": list(comparison.periods),
+            "sources": [source.id for source in comparison.sources], "runs": runs}
+
+
+def comparison_chart(comparison: Comparison) -> str:
+    """Stacked bars: each run's programme allocation by source, and its unfunded part."""
+    from ..views.charts import stacked_bars_svg
+
+    runs = [each for each in comparison.runs if each.optimal]
+    programme = {(row.measure, row.source): row for row in comparison.rows if row.period is None}
+    index = {each.key: number for number, each in enumerate(comparison.runs)}
+    series = [(source.name, [programme["allocated", source.id].values[index[each.key]] or ZERO
+                             for each in runs]) for source in comparison.sources]
+    series.append(("Unfunded", [programme["unfunded", None].values[index[each.key]] or ZERO
+                                for each in runs]))
+    return stacked_bars_svg([each.key for each in runs], series,
+                            title="Funding by source: baseline and scenarios",
+                            unit=comparison.currency)
+
+
+def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"]) -> str:
+    """The comparison as a self-contained HTML page or a Markdown document."""
+    from markupsafe import Markup
+
+    from ..views.reports import template_environment
+
+    if fmt == "html":
+        template = template_environment(autoescape=True).get_template("whatif.html.j2")
+        return template.render(comparison=comparison,
+                               comparison_chart=Markup(comparison_chart(comparison)))
+    return template_environment(autoescape=False).get_template("whatif.md.j2").render(
+        comparison=comparison)

@@ -9,18 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..core.model import AllocationResult, Plan, mark
-from ..core.files import shown_path
-from ..core.money import ZERO, display
+from ..core.model import AllocationResult, Plan
+from ..core.money import ZERO
 from ..engine.reconcile import Reconciliation
+from .templates import template_environment
 
 if TYPE_CHECKING:
     from ..engine.whatif import Comparison
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,33 +71,10 @@ def funding_chart(report: Report) -> str:
                             unit=report.plan.programme.currency)
 
 
-def _environment(autoescape: bool) -> Any:
-    import jinja2
-
-    from .whatif import cap_text, run_title, signed, status_text
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
-    environment.filters["money"] = lambda amount, blank="": display(amount, blank)
-    environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
-    environment.globals["mark"] = mark
-    environment.filters["signed"] = signed
-    environment.filters["shown_path"] = shown_path
-    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
-    return environment
-
-
-def template_environment(autoescape: bool) -> Any:
-    """The templates' jinja2 environment, shared by the report and the what-if views."""
-    return _environment(autoescape)
-
-
 def render_html(report: Report) -> str:
     from markupsafe import Markup
 
-    template = _environment(autoescape=True).get_template("report.html.j2")
+    template = template_environment(autoescape=True).get_template("report.html.j2")
     comparison_chart = None
     if report.comparison is not None:
         from .whatif import comparison_chart as draw
@@ -111,5 +85,5 @@ def render_html(report: Report) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    return _environment(autoescape=False).get_template("report.md.j2").render(
+    return template_environment(autoescape=False).get_template("report.md.j2").render(
         report=report, comparison=report.comparison)

@@ -5,44 +5,11 @@ Nothing here computes a figure; the workbook view is `xlsx.comparison`.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
-from ..core.model import SourceUse
 from ..core.money import ZERO, display, money_text
-from ..engine.whatif import Comparison, Run
-
-def signed(amount: Decimal | None, blank: str = "–") -> str:
-    """A change for people: `+1,000.00`, `-250.00`, `0.00`."""
-    if amount is None:
-        return blank
-    return ("+" if amount > 0 else "") + display(amount)
-
-
-def cap_text(use: SourceUse | None) -> str:
-    if use is None:
-        return "no cap"
-    if use.binding:
-        shadow = f", shadow price {use.shadow_price:.2f}" if use.shadow_price else ""
-        return f"binds at {display(use.cap)}{shadow}"
-    return f"{display(use.remaining)} left of {display(use.cap)}"
-
-
-def run_title(run: Run) -> str:
-    flag = " (illustrative figures)" if run.illustrative else ""
-    if not run.scenarios:
-        return f"the plan {run.plan.name}"
-    if run.key == "Baseline":
-        names = ", then ".join(scenario.name for scenario in run.scenarios)
-        return f"the plan {run.plan.name} with {names}{flag}"
-    return f"{run.label}{flag}"
-
-
-def status_text(run: Run) -> str:
-    rec = run.reconciliation
-    errors = rec.count("error")
-    return f"{run.allocation.status}; reconciliation {'OK' if not errors else f'{errors} error(s)'}"
-
+from ..engine.whatif import Comparison
+from .whatif_texts import cap_text, run_title, signed
 
 def whatif_text(comparison: Comparison) -> str:
     from ..views.render import text_table
@@ -157,7 +124,7 @@ def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"]) -> s
     """The comparison as a self-contained HTML page or a Markdown document."""
     from markupsafe import Markup
 
-    from ..views.reports import template_environment
+    from .templates import template_environment
 
     if fmt == "html":
         template = template_environment(autoescape=True).get_template("whatif.html.j2")

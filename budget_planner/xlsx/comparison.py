@@ -18,7 +18,7 @@ from .. import __version__
 from ..core.files import shown_path
 from ..core.money import CENT
 from ..engine.whatif import Comparison
-from ..views.whatif import cap_text, run_title, status_text
+from ..views.whatif_texts import cap_text, run_title, status_text
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet

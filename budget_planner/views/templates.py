@@ -1,0 +1,34 @@
+"""The templates' jinja2 environment and filters, shared by the report and the what-if views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..core.files import shown_path
+from ..core.model import mark
+from ..core.money import display
+from .whatif_texts import cap_text, run_title, signed, status_text
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def _environment(autoescape: bool) -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    environment.filters["money"] = lambda amount, blank="": display(amount, blank)
+    environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    environment.globals["mark"] = mark
+    environment.filters["signed"] = signed
+    environment.filters["shown_path"] = shown_path
+    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
+    return environment
+
+
+def template_environment(autoescape: bool) -> Any:
+    """The templates' jinja2 environment, shared by the report and the what-if views."""
+    return _environment(autoescape)

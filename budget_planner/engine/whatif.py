@@ -1,9 +1,10 @@
 """What-if comparisons: the baseline and scenarios, each reconciled and allocated, side by side.
 
 `compare` computes one `Comparison` (every figure and every change against the baseline) that
-all views lay out: text, JSON, Markdown and HTML here, the workbook in `whatif_workbook`, and
-the comparison section of the `report` command. `whatif` runs each scenario alone on the
-baseline; `stacked` adds the scenarios one after another, as `--scenario` options do.
+all views lay out: text, JSON, Markdown and HTML in `views.whatif`, the workbook in
+`xlsx.comparison`, and the comparison section of the `report` command. `whatif` runs each
+scenario alone on the baseline; `stacked` adds the scenarios one after another, as
+`--scenario` options do.
 """
 
 from __future__ import annotations

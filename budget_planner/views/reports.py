@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from ..core.model import AllocationResult, Plan
 from ..core.money import ZERO
 from ..engine.reconcile import Reconciliation
+from .charts import stacked_bars_svg
 from .templates import template_environment
+from .whatif import comparison_chart as draw_comparison
 
 if TYPE_CHECKING:
     from ..engine.whatif import Comparison
@@ -62,8 +64,6 @@ def build_report(plan: Plan, reconciliation: Reconciliation, allocation: Allocat
 
 
 def funding_chart(report: Report) -> str:
-    from .charts import stacked_bars_svg
-
     series = [(source.name, source.by_period) for source in report.sources]
     series.append(("Unfunded", report.gaps_by_period))
     return stacked_bars_svg([period.id for period in report.plan.periods], series,
@@ -77,9 +77,7 @@ def render_html(report: Report) -> str:
     template = template_environment(autoescape=True).get_template("report.html.j2")
     comparison_chart = None
     if report.comparison is not None:
-        from .whatif import comparison_chart as draw
-
-        comparison_chart = Markup(draw(report.comparison))
+        comparison_chart = Markup(draw_comparison(report.comparison))
     return template.render(report=report, chart=Markup(funding_chart(report)),
                            comparison=report.comparison, comparison_chart=comparison_chart)
 

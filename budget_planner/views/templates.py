@@ -13,7 +13,9 @@ from .whatif_texts import cap_text, run_title, signed, status_text
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
-def _environment(autoescape: bool) -> Any:
+def template_environment(autoescape: bool) -> Any:
+    """The environment of the templates in `templates/`: autoescaped for HTML, not for
+    Markdown; an undefined name is an error, not an empty string."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -27,8 +29,3 @@ def _environment(autoescape: bool) -> Any:
     environment.filters["shown_path"] = shown_path
     environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
     return environment
-
-
-def template_environment(autoescape: bool) -> Any:
-    """The templates' jinja2 environment, shared by the report and the what-if views."""
-    return _environment(autoescape)

@@ -9,11 +9,13 @@ from typing import Any, Literal
 
 from ..core.money import ZERO, display, money_text
 from ..engine.whatif import Comparison
+from .charts import stacked_bars_svg
+from .render import text_table
+from .templates import template_environment
 from .whatif_texts import cap_text, run_title, signed
 
-def whatif_text(comparison: Comparison) -> str:
-    from ..views.render import text_table
 
+def whatif_text(comparison: Comparison) -> str:
     parts = [f"What if: {comparison.programme}, amounts in {comparison.currency}", ""]
     for each in comparison.runs:
         parts.append(f"  {each.key:<9} {run_title(each)}")
@@ -106,8 +108,6 @@ def whatif_json(comparison: Comparison) -> dict[str, Any]:
 
 def comparison_chart(comparison: Comparison) -> str:
     """Stacked bars: each run's programme allocation by source, and its unfunded part."""
-    from ..views.charts import stacked_bars_svg
-
     runs = [each for each in comparison.runs if each.optimal]
     programme = {(row.measure, row.source): row for row in comparison.rows if row.period is None}
     index = {each.key: number for number, each in enumerate(comparison.runs)}
@@ -123,8 +123,6 @@ def comparison_chart(comparison: Comparison) -> str:
 def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"]) -> str:
     """The comparison as a self-contained HTML page or a Markdown document."""
     from markupsafe import Markup
-
-    from .templates import template_environment
 
     if fmt == "html":
         template = template_environment(autoescape=True).get_template("whatif.html.j2")

@@ -23,8 +23,8 @@ import pytest
 from budget_planner.engine.allocation import allocate
 from budget_planner.planfile.loader import load_plan
 from budget_planner.xlsx.workbook import build_workbook
-from budget_planner.xlsx.reader import (MAX_UNPACKED, load_workbook_plan, read_workbook,
-                                            reconcile_workbook)
+from budget_planner.xlsx.reader import load_workbook_plan, read_workbook, reconcile_workbook
+from budget_planner.xlsx.safe_open import MAX_UNPACKED
 
 from .conftest import ROOT, SMALL_PLAN
 from .workbook_helpers import edit_workbook
@@ -381,7 +381,7 @@ def test_a_stored_plan_larger_than_any_plan(workbook, monkeypatch):
 
 
 def test_more_filled_cells_than_a_budget_workbook_has(workbook, monkeypatch):
-    monkeypatch.setattr("budget_planner.xlsx.reader.MAX_CELLS", 50)
+    monkeypatch.setattr("budget_planner.xlsx.safe_open.MAX_CELLS", 50)
     read = read_workbook(workbook)
     assert [p.code for p in read.problems] == ["workbook-too-large"]
     assert "more than 50 filled cells" in read.problems[0].message

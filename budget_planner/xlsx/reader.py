@@ -9,22 +9,14 @@ spacing), so plan -> workbook -> plan gives the same plan.
 Every mistake is a Problem located as `Sheet!C7`. A total whose formula was replaced by a typed
 number is not a mistake in the input but a finding about the workbook (`total-overwritten`).
 
-A workbook may come from anyone, so it is opened defensively: its zip directory is checked
-(size, part count, compression ratio) before anything is unpacked, every XML part is refused if
-it declares a DTD or entities (parsed with defusedxml), and only the cells actually present are
-read, whatever dimensions a sheet claims.
+A workbook may come from anyone, so it is opened by `safe_open` first.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import tempfile
-import warnings
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,20 +29,10 @@ from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
 from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
                        PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER,
-                       SUMMARY, TOTAL_LABEL, cell_name, cell_number, period_sheet_names,
+                       SUMMARY, TOTAL_LABEL, cell_number, period_sheet_names,
                        period_total_names, source_total_names)
+from .safe_open import MAX_COLUMN, MAX_ROW, Cell, Grid, Refused, open_workbook
 
-#: A workbook whose parts unpack to more than this is refused before it is parsed.
-MAX_UNPACKED = 200 * 1024 * 1024
-#: A part unpacking to more than this many times its packed size is a zip bomb...
-MAX_RATIO = 100
-#: ...once it unpacks to more than this (small parts of repeated markup compress well).
-RATIO_FLOOR = 1024 * 1024
-#: More parts, or filled cells, than the workbook of a plan of 100,000 lines has.
-MAX_PARTS = 10_000
-MAX_CELLS = 3_000_000
-#: The bounds of a worksheet.
-MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 #: The plan kept in the `_plan` sheet: a plan of 100,000 lines has about 11 million characters.
 MAX_PLAN_TEXT = 64 * 1024 * 1024
 #: Defined names of formula blocks (besides the per-period and per-source totals); every build
@@ -85,49 +67,6 @@ def typed_text(value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
-    """One cell as read: its value (a formula's cached result) and its formula, if any."""
-
-    value: Any
-    formula: str | None = None
-
-    @property
-    def blank(self) -> bool:
-        return self.formula is None and (self.value is None or
-                                         (isinstance(self.value, str) and not self.value.strip()))
-
-
-EMPTY = Cell(None)
-
-
-@dataclass
-class Grid:
-    """A sheet's cells by 1-based (row, column)."""
-
-    name: str
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-
-    def __getitem__(self, key: tuple[int, int]) -> Cell:
-        return self.cells.get(key, EMPTY)
-
-    @property
-    def max_row(self) -> int:
-        return max((row for row, _ in self.cells), default=0)
-
-    def rows(self, first: int, last: int | None = None) -> list[int]:
-        """The rows from `first` (to `last`) that hold any cell, in order."""
-        return sorted({row for row, _ in self.cells
-                       if row >= first and (last is None or row <= last)})
-
-    def text(self, row: int, col: int) -> str:
-        value = self[row, col].value
-        return "" if value is None else str(value).strip()
-
-    def where(self, row: int, col: int) -> str:
-        return f"{self.name}!{cell_name(row - 1, col - 1)}"
-
-
-@dataclass(frozen=True, slots=True)
 class WorkbookRead:
     """What a workbook gives: the plan (None when it cannot be read), every problem, and
     findings about the workbook itself (totals overwritten by typed numbers)."""
@@ -150,191 +89,15 @@ class _Reader:
         self.problems.append(Problem(self.file, where, code, message))
 
 
-class _Refused(Exception):
-    """A workbook that is not read further; the message says why."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
 def _open(reader: _Reader) -> dict[str, Grid] | None:
     """Every sheet as a Grid, or None (with a problem) when the file is not a workbook."""
     try:
-        _check_file(reader.path)
-        return _load_grids(reader)
-    except _Refused as refused:
+        opened = open_workbook(reader.path)
+    except Refused as refused:
         reader.problem("", refused.code, refused.message)
         return None
-
-
-def _check_file(path: Path) -> None:
-    """Refuse what is not a regular file of a sane size, then check the zip archive."""
-    try:
-        info = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise _Refused("file-not-found", "no such file") from None
-    except (OSError, ValueError) as error:
-        raise _Refused("file-unreadable", f"cannot be read: {_reason(error)}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise _Refused("not-a-file", "is a directory, not a workbook")
-    if not stat.S_ISREG(info.st_mode):
-        raise _Refused("not-a-file", "is not a regular file (a pipe or a device)")
-    if info.st_size > MAX_UNPACKED:
-        raise _Refused("workbook-too-large",
-                       f"is {info.st_size:,} bytes, more than a budget workbook needs")
-    try:
-        with path.open("rb") as stream:
-            zipped = stream.read(4) == b"PK\x03\x04"
-        with zipfile.ZipFile(path) as archive:
-            _check_archive(archive)
-    except _Refused:
-        raise
-    except OSError as error:
-        raise _Refused("file-unreadable", f"cannot be read: {_reason(error)}") from None
-    except Exception as error:  # zipfile raises many kinds on a damaged directory
-        if not zipped:
-            raise _Refused("not-a-workbook", "is not an Excel workbook (.xlsx)") from None
-        raise _Refused("damaged-workbook", "is a damaged or truncated Excel workbook "
-                                           f"(.xlsx): {_first_line(error)}") from None
-
-
-def _check_archive(archive: zipfile.ZipFile) -> None:
-    """Bound what the parts unpack to (zipfile never unpacks more than a part declares) and
-    refuse XML that declares a DTD or entities: external entities read files, nested ones
-    expand without bound, and a workbook needs neither."""
-    parts = archive.infolist()
-    if len(parts) > MAX_PARTS:
-        raise _Refused("workbook-too-large",
-                       f"has {len(parts):,} parts, more than a budget workbook needs")
-    unpacked = sum(part.file_size for part in parts)
-    if unpacked > MAX_UNPACKED:
-        raise _Refused("workbook-too-large",
-                       f"unpacks to {unpacked:,} bytes, more than a budget workbook needs")
-    for part in parts:
-        if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * part.compress_size:
-            raise _Refused("zip-bomb",
-                           f"its part {part.filename!r} unpacks to {part.file_size:,} bytes, "
-                           f"{part.file_size // max(part.compress_size, 1):,} times its packed "
-                           "size; refused as a zip bomb")
-    for part in parts:
-        if not part.is_dir() and _declares_dtd(archive, part):
-            raise _Refused("unsafe-xml",
-                           f"its part {part.filename!r} declares a DTD or entities, which a "
-                           "workbook never needs and which can make a reader fetch files or "
-                           "expand text without bound; refused")
-
-
-def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
-    """Whether an XML part has a document type declaration ahead of its root element. Only
-    the start is parsed: a DTD cannot come after the root element's start tag."""
-    import xml.etree.ElementTree as ElementTree
-
-    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-    from defusedxml.ElementTree import iterparse
-
-    with archive.open(part) as stream:
-        head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
-        return False  # not XML: an image, a binary part
-    with archive.open(part) as stream:
-        try:
-            for _ in iterparse(stream, events=("start",), forbid_dtd=True):
-                return False
-        except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-            return True
-        except ElementTree.ParseError:
-            return False  # damaged XML: the reader reports it
-    return False
-
-
-def _load_grids(reader: _Reader) -> dict[str, Grid]:
-    import openpyxl
-
-    with warnings.catch_warnings():
-        # openpyxl warns about parts it does not model (data bars, extensions); they are not read.
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            formulas = openpyxl.load_workbook(reader.path, read_only=True, data_only=False)
-            values = openpyxl.load_workbook(reader.path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds on a damaged file
-            raise _Refused("not-a-workbook", "cannot be read as an Excel workbook: "
-                                             f"{_first_line(error)}") from None
-        try:
-            return _grids(reader, formulas, values)
-        except _Refused:
-            raise
-        except Exception as error:  # a damaged sheet only shows when its rows are read
-            raise _Refused("not-a-workbook", "cannot be read as an Excel workbook: "
-                                             f"{_first_line(error)}") from None
-        finally:
-            formulas.close()
-            values.close()
-
-
-def _grids(reader: _Reader, formulas: Any, values: Any) -> dict[str, Grid]:
-    grids: dict[str, Grid] = {}
-    count = 0
-    for name in formulas.sheetnames:
-        grid = Grid(name)
-        for row, col, value, data_type in _present_cells(formulas, formulas[name]):
-            if value is None:
-                continue
-            if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
-                raise _Refused("damaged-workbook", f"sheet {name!r} has a cell at row {row:,}, "
-                                                   f"column {col:,}, outside any worksheet")
-            count += 1
-            if count > MAX_CELLS:
-                raise _Refused("workbook-too-large", f"holds more than {MAX_CELLS:,} filled "
-                                                     "cells, more than a budget workbook needs")
-            grid.cells[(row, col)] = (Cell(None, str(value)) if data_type == "f"
-                                      else Cell(value))
-        for row, col, value, _ in _present_cells(values, values[name]):
-            cell = grid.cells.get((row, col))
-            if cell is not None and cell.formula is not None:
-                grid.cells[(row, col)] = Cell(value, cell.formula)
-        grids[name] = grid
-    reader.names = {}
-    for name in formulas.defined_names:
-        try:
-            reader.names[name] = list(formulas.defined_names[name].destinations)
-        except Exception:  # a name whose text is no reference at all: broken, see _names
-            reader.names[name] = []
-    return grids
-
-
-def _present_cells(book: Any, sheet: Any) -> Iterator[tuple[int, int, Any, str]]:
-    """(row, column, value, data type) of each cell the sheet's XML holds, and no other: the
-    public iterators fill every gap up to the farthest cell, which a hostile sheet puts at
-    XFD1048576. This uses openpyxl's own sheet parser (as its read-only sheets do)."""
-    try:
-        from openpyxl.worksheet._reader import WorkSheetParser
-
-        source = sheet._get_source()
-        options = {"data_only": book.data_only, "epoch": book.epoch,
-                   "date_formats": book._date_formats,
-                   "timedelta_formats": book._timedelta_formats}
-        strings = sheet._shared_strings
-    except (ImportError, AttributeError):  # pragma: no cover - another openpyxl: the slow way
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if getattr(cell, "row", None) is not None:
-                    yield cell.row, cell.column, cell.value, cell.data_type
-        return
-    with source:
-        for _, cells in WorkSheetParser(source, strings, **options).parse():
-            for cell in cells:
-                yield cell["row"], cell["column"], cell["value"], cell["data_type"]
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
-def _reason(error: BaseException) -> str:
-    strerror = getattr(error, "strerror", None)
-    return strerror.lower() if strerror else str(error)
+    reader.names = opened.names
+    return opened.grids
 
 
 def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:

@@ -96,7 +96,7 @@ def default_output(plan: Plan, suffix: str) -> Path:
 
 def workbook_bytes(build: Callable[[], bytes]) -> bytes:
     """A workbook built by a view; one that cannot be built as asked is an invalid request."""
-    from .xlsx.workbook import WorkbookError
+    from .xlsx.document import WorkbookError
 
     try:
         return build()

@@ -15,7 +15,8 @@ import pytest
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.xlsx.workbook import build_workbook, document_time, write_workbook
+from budget_planner.xlsx.document import document_time
+from budget_planner.xlsx.workbook import build_workbook, write_workbook
 
 from .conftest import SEED_PLAN, SMALL_PLAN
 from .workbook_helpers import formula_cells, hand_allocation, name_values, openpyxl_workbook

@@ -5,7 +5,7 @@ Each scenario has two columns: its figures and their change against the baseline
 `=scenario - baseline` formulas; programme and source totals are `=SUM` formulas over the
 periods above them. Every formula carries the engine's exact value as its cached result, so
 readers that never recalculate show the right numbers. The bytes are deterministic (fixed
-document date, see `workbook.document_time`).
+document date, see `document.document_time`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..core.files import shown_path
 from ..core.money import CENT
 from ..engine.whatif import Comparison
 from ..views.whatif_texts import cap_text, run_title, status_text
+from .document import deterministic_book, document_time, finished_bytes
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -52,8 +53,6 @@ def value_column(run: int) -> int:
 
 def build_comparison_workbook(comparison: Comparison, *, when: datetime | None = None) -> bytes:
     """The workbook's bytes; the same comparison always gives the same bytes."""
-    from .workbook import deterministic_book, document_time, finished_bytes
-
     when = document_time() if when is None else when
     book, buffer = deterministic_book(f"What if: {comparison.programme}", "Scenario comparison",
                                       f"Built by budget-planner {__version__}", when)

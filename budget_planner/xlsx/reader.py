@@ -27,10 +27,10 @@ from ..core.money import CENT, MoneyError, display, parse_money
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
-from .workbook import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
-                       PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER,
-                       SUMMARY, TOTAL_LABEL, cell_number, period_sheet_names,
-                       period_total_names, source_total_names)
+from .document import cell_number
+from .layout import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
+                     PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER, SUMMARY,
+                     TOTAL_LABEL, period_sheet_names, period_total_names, source_total_names)
 from .safe_open import MAX_COLUMN, MAX_ROW, Cell, Grid, Refused, open_workbook
 
 #: The plan kept in the `_plan` sheet: a plan of 100,000 lines has about 11 million characters.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .workbook import cell_name
+from .layout import cell_name
 
 #: A workbook whose parts unpack to more than this is refused before it is parsed.
 MAX_UNPACKED = 200 * 1024 * 1024

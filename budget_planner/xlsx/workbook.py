@@ -6,19 +6,15 @@ person who edits an amount sees the totals follow. The workbook is written by Xl
 memory, with fixed document properties and zip timestamps, so one plan always gives the same
 bytes; the hidden `_plan` sheet keeps the exact plan, so `import` can give it back.
 
-The layout constants here are shared with `workbook_import`, which reads what this writes.
+Where things sit is in `layout`, shared with `reader`, which reads what this writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import os
-import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,128 +22,27 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Period, Plan, mark
-from ..core.money import CENT, ZERO
+from ..core.money import ZERO
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
+from .document import (FIXED_EPOCH, deterministic_book, document_time, finished_bytes,
+                       written_number)
+from .layout import (ABOUT, ACTIVITY_HEADER, ALLOCATION, FINDINGS, ID_HEADER, NOTES_HEADER,
+                     PERIOD_HEADER, PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, SOURCES,
+                     STATED_HEADER, SUMMARY, TOTAL_LABEL, amount_header, cell_name,
+                     period_sheet_names, period_total_names, source_total_names, sheet_ref)
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-# --- layout shared with workbook_import -------------------------------------------------------
-
-SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET = (
-    "Summary", "Allocation", "Sources", "Findings", "About", "_plan")
-FIXED_SHEETS = (SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET)
-#: The first cell of the `_plan` sheet and the layout version beside it.
-PLAN_MARKER, PLAN_FORMAT = "budget-planner plan", "1"
-#: Header labels of a period sheet's table; source columns sit between Amount and Notes.
-ID_HEADER, ACTIVITY_HEADER, AMOUNT_HEADER, NOTES_HEADER = "Id", "Activity", "Amount", "Notes"
-TOTAL_LABEL = "Total"
-#: Header labels of the Summary's period table.
-PERIOD_HEADER, STATED_HEADER = "Period", "Stated total"
-PROGRAMME_LABEL = "Programme total"
 #: Text that a spreadsheet would run as a formula if typed; such plan text is stored as text.
 FORMULA_START = ("=", "+", "-", "@")
-#: The document date when SOURCE_DATE_EPOCH is not set (the zip format's own epoch).
-FIXED_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)
-
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
-_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
-def period_sheet_names(plan: Plan) -> dict[str, str]:
-    """The worksheet name of each period: its id, shortened and made unique when it must be."""
-    taken = {name.casefold() for name in FIXED_SHEETS} | {"history"}
-    names: dict[str, str] = {}
-    for period in plan.periods:
-        base = _SHEET_FORBIDDEN.sub("_", period.id)[:31]
-        name, number = base, 1
-        while name.casefold() in taken:
-            number += 1
-            name = f"{base[:31 - len(str(number)) - 1]}~{number}"
-        taken.add(name.casefold())
-        names[period.id] = name
-    return names
-
-
-def _unique_names(prefix: str, ids: tuple[str, ...]) -> dict[str, str]:
-    taken: set[str] = set()
-    names: dict[str, str] = {}
-    for item in ids:
-        base = f"{prefix}_{_NAME_UNSAFE.sub('_', item)}"[:200]  # a name has 255 characters
-        name, number = base, 1
-        while name.casefold() in taken:
-            number += 1
-            name = f"{base}_{number}"
-        taken.add(name.casefold())
-        names[item] = name
-    return names
-
-
-def period_total_names(plan: Plan) -> dict[str, str]:
-    """Defined name of each period's total: `PeriodTotal_2010_2011` for period 2010-2011."""
-    return _unique_names("PeriodTotal", tuple(period.id for period in plan.periods))
-
-
-def source_total_names(plan: Plan) -> dict[str, str]:
-    """Defined name of each source's allocated total: `SourceTotal_EC`."""
-    return _unique_names("SourceTotal", plan.source_ids)
-
-
-def sheet_ref(sheet: str) -> str:
-    """A sheet name as formulas quote it: '2010-2011'."""
-    return "'" + sheet.replace("'", "''") + "'"
-
-
-def cell_name(row: int, col: int, absolute: bool = False) -> str:
-    """A1-style name of a zero-based (row, col)."""
-    letters = ""
-    number = col + 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"${letters}${row + 1}" if absolute else f"{letters}{row + 1}"
-
-
-def amount_header(currency: str) -> str:
-    return f"{AMOUNT_HEADER} ({currency})"
-
-
-# --- document date and bytes ------------------------------------------------------------------
-
-class WorkbookError(ValueError):
-    """A workbook that cannot be built as asked (e.g. a malformed SOURCE_DATE_EPOCH)."""
-
-
-def document_time(environ: dict[str, str] | None = None) -> datetime:
-    """SOURCE_DATE_EPOCH (reproducible builds) when set, else the fixed epoch."""
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return FIXED_EPOCH
-    if not value.isdigit():
-        raise WorkbookError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {value!r}")
-    when = datetime.fromtimestamp(int(value), tz=timezone.utc)
-    # A zip entry holds a date from 1980 to 2107.
-    return min(max(when, FIXED_EPOCH), datetime(2107, 12, 31, 23, 59, 58, tzinfo=timezone.utc))
-
-
-def _restamp(data: bytes, when: datetime) -> bytes:
-    """The same zip with every entry dated `when` (XlsxWriter dates them 1980-01-01)."""
-    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second - when.second % 2)
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, stamp)
-            entry.compress_type = info.compress_type
-            entry.external_attr = info.external_attr
-            entry.create_system = info.create_system
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
-
+# --- inputs ----------------------------------------------------------------------------------
 
 def content_hash(plan: Plan) -> str:
     """sha256 of the plan's canonical TOML: equal plans, equal hashes, whatever the layout."""
@@ -169,17 +64,6 @@ class BuildInfo:
 
     plan_files: tuple[str, ...] = ()
     scenario_files: tuple[str, ...] = ()
-
-
-def _number(amount: Decimal) -> int | float:
-    """A cell number: an int when whole (written without a decimal point), else a float."""
-    amount = amount.quantize(CENT)
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
-
-
-def cell_number(amount: Decimal) -> float:
-    """The number a cell holds for an amount: XlsxWriter writes 16 significant digits."""
-    return float(f"{_number(amount):.16G}")
 
 
 def _status(difference: Decimal) -> str:
@@ -276,12 +160,13 @@ class _Sheet:
         if amount is None:
             self.ws.write_blank(row, col, None, fmt)
         else:
-            self.ws.write_number(row, col, _number(amount), fmt)
+            self.ws.write_number(row, col, written_number(amount), fmt)
 
     def formula(self, row: int, col: int, formula: str, value: Decimal | str | None,
                 fmt: "Format | None" = None) -> None:
         """A formula with the engine's value cached, for readers that do not recalculate."""
-        cached: Any = "" if value is None else (value if isinstance(value, str) else _number(value))
+        cached: Any = "" if value is None else (
+            value if isinstance(value, str) else written_number(value))
         self.ws.write_formula(row, col, formula, fmt, cached)
 
     def print_setup(self, header_row: int, *, columns: str | None = None) -> None:
@@ -883,59 +768,6 @@ def _status_colours(ws: "Worksheet", first_row: int, first_col: int, last_row: i
     ws.conditional_format(first_row, first_col, last_row, last_col, {
         "type": "cell", "criteria": "==", "value": '"MISMATCH"',
         "format": styles.get(font_color="#9C0006", bg_color="#FFC7CE")})
-
-
-#: Functions our formulas use; all predate Excel 2010, so none needs an `_xlfn.` prefix.
-CLASSIC_FUNCTIONS = frozenset({"SUM", "IF", "ISNUMBER", "ROUND", "ABS", "AND", "OR", "MIN", "MAX"})
-
-
-def _plain_formula_worksheet() -> type:
-    """xlsxwriter's Worksheet, minus the prefixing of newer functions where none is used.
-
-    xlsxwriter runs some thirty regular-expression rewrites over every formula to prefix newer
-    Excel functions; at 100,000 lines those rewrites were a quarter of the build. A formula that
-    names only classic functions is passed through as xlsxwriter would leave it; any other takes
-    xlsxwriter's full path.
-    """
-    import re
-
-    from xlsxwriter.worksheet import Worksheet
-
-    function_name = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
-
-    class PlainFormulaWorksheet(Worksheet):  # type: ignore[misc]
-        def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-            body = formula[1:] if formula.startswith("=") else formula
-            if body.startswith("{") or body.endswith("}") or "_xlfn." in body \
-                    or not CLASSIC_FUNCTIONS.issuperset(function_name.findall(body)):
-                return str(super()._prepare_formula(formula, expand_future_functions))
-            return body
-
-    return PlainFormulaWorksheet
-
-
-def deterministic_book(title: str, subject: str, comments: str,
-                       when: datetime) -> tuple["Workbook", io.BytesIO]:
-    """An in-memory XlsxWriter workbook with fixed properties, so that the same content
-    always gives the same bytes (finish it with `finished_bytes`)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False})
-    book.set_properties({"title": title[:255], "subject": subject, "author": "budget-planner",
-                         "company": "", "comments": comments, "created": when})
-    book.set_calc_mode("auto")
-    book.worksheet_class = _plain_formula_worksheet()
-    return book, buffer
-
-
-def finished_bytes(book: "Workbook", buffer: io.BytesIO, when: datetime) -> bytes:
-    """Close the workbook and date its zip entries `when`."""
-    book.close()
-    data = buffer.getvalue()
-    return data if when == FIXED_EPOCH else _restamp(data, when)
 
 
 def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,

@@ -1,12 +1,20 @@
-"""Where everything sits in the budget workbook: sheet names, header labels, defined names and
-cell references, shared by the writer (`workbook`) and the reader (`reader`).
+"""Where everything sits in the budget workbook: sheet names, header labels, rows, columns and
+defined names, shared by the writer (`workbook`) and the reader (`reader`).
+
+`workbook_layout` computes every sheet's rows and columns and every defined name from the plan
+(and the shape of its allocation) before a cell is written, so no sheet depends on another
+having been written first. Rows and columns are zero-based, as XlsxWriter counts them; the
+reader, which counts from one as openpyxl does, adds one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
-from ..core.model import Plan
+from ..core.model import AllocationResult, Plan
 
 SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET = (
     "Summary", "Allocation", "Sources", "Findings", "About", "_plan")
@@ -19,6 +27,35 @@ TOTAL_LABEL = "Total"
 #: Header labels of the Summary's period table.
 PERIOD_HEADER, STATED_HEADER = "Period", "Stated total"
 PROGRAMME_LABEL = "Programme total"
+
+#: A period sheet's columns: Id, Activity, Amount, one column a source, then Notes.
+ID_COL, ACTIVITY_COL, AMOUNT_COL, FIRST_SOURCE_COL = 0, 1, 2, 3
+#: The header rows of the sheets' tables.
+PERIOD_HEADER_ROW, SUMMARY_HEADER_ROW, SOURCES_HEADER_ROW, FINDINGS_HEADER_ROW = 3, 4, 3, 3
+#: The Summary's period table: Period, Years, Stated total, Computed total, Difference, Status,
+#: Title.
+PERIOD_COL, STATED_COL, COMPUTED_COL, DIFFERENCE_COL, STATUS_COL = 0, 2, 3, 4, 5
+#: The Sources sheet: Source, Scope, Cap, Allocated, Remaining, Utilisation, Binding, Shadow.
+CAP_COL, ALLOCATED_COL, REMAINING_COL, UTILISATION_COL = 2, 3, 4, 5
+#: The `_plan` sheet: marker, layout version and plan name on the first row, the plan's TOML
+#: from PLAN_TEXT_ROW on, one line a row, split over cells of at most PLAN_CELL_CHARACTERS
+#: (a cell holds at most 32,767).
+PLAN_MARKER_ROW, PLAN_TEXT_ROW, PLAN_CELL_CHARACTERS = 0, 3, 32_000
+
+#: Defined names of formula blocks besides the per-period and per-source totals, and what their
+#: cells hold. Every build defines all of them but SourceUse (absent when there is no source
+#: row).
+GRAND_TOTAL, GAP_TOTAL, SUMMARY_CHECKS = "GrandTotal", "GapTotal", "SummaryChecks"
+FUNDING_BY_SOURCE, ALLOCATION_CHECKS, SOURCE_USE = (
+    "FundingBySource", "AllocationChecks", "SourceUse")
+FORMULA_BLOCKS = {
+    GRAND_TOTAL: "the programme's computed total",
+    GAP_TOTAL: "the total not funded",
+    SUMMARY_CHECKS: "a computed total, difference or status on the Summary",
+    FUNDING_BY_SOURCE: "a sum in the Summary's funding table",
+    ALLOCATION_CHECKS: "a line sum, amount or check on the Allocation sheet",
+    SOURCE_USE: "an allocated, remaining or utilisation cell on the Sources sheet",
+}
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -78,5 +115,191 @@ def cell_name(row: int, col: int, absolute: bool = False) -> str:
     return f"${letters}${row + 1}" if absolute else f"{letters}{row + 1}"
 
 
+
+
 def amount_header(currency: str) -> str:
     return f"{AMOUNT_HEADER} ({currency})"
+
+
+# --- the layout of one workbook -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PeriodSheet:
+    """A period's sheet: its lines from `first` to `last`, then the Total row."""
+
+    period: str
+    name: str
+    total_name: str
+    line_rows: Mapping[str, int]
+    first: int
+    last: int
+    total_row: int
+    source_cols: Mapping[str, int]
+    notes_col: int
+
+    def amount_ref(self, line: str) -> str:
+        """A line's amount cell, as another sheet's formula names it."""
+        return f"{sheet_ref(self.name)}!{cell_name(self.line_rows[line], AMOUNT_COL)}"
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationSheet:
+    """The Allocation sheet: conflicts and notes above the table, then one row a line (periods
+    in plan order), then the Total row; sources, not funded, their sum, amount, check, reason."""
+
+    header: int
+    line_rows: Mapping[tuple[str, str], int]
+    period_rows: Mapping[str, tuple[int, int]]
+    first: int
+    last: int
+    total_row: int
+    source_cols: Mapping[str, int]
+    gap_col: int
+    sum_col: int
+    amount_col: int
+    check_col: int
+    reason_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySheet:
+    """The Summary: the period table and programme row, then the funding-by-source table (one
+    row a source, Not funded, Total; one column a period, then Total) and its chart."""
+
+    period_rows: Mapping[str, int]
+    first: int
+    last: int
+    programme_row: int
+    funding_header: int
+    source_rows: Mapping[str, int]
+    gap_row: int
+    funding_total_row: int
+    total_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesSheet:
+    """The Sources sheet: one row a (source, period) with a cap or use, period None for the
+    programme, in plan order of sources, then periods, then the programme."""
+
+    rows: tuple[tuple[str, str | None], ...]
+
+    @property
+    def first(self) -> int:
+        return SOURCES_HEADER_ROW + 1
+
+    @property
+    def last(self) -> int:
+        return SOURCES_HEADER_ROW + len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookLayout:
+    summary: SummarySheet
+    periods: Mapping[str, PeriodSheet]
+    allocation: AllocationSheet
+    sources: SourcesSheet
+    #: The defined total of each source on the Allocation sheet.
+    source_total_names: Mapping[str, str]
+    #: Every defined name the build writes, with the cells it refers to.
+    names: Mapping[str, str]
+
+
+def _frozen(mapping: dict) -> Mapping:  # type: ignore[type-arg]
+    return MappingProxyType(mapping)
+
+
+def _period_sheets(plan: Plan) -> dict[str, PeriodSheet]:
+    sheet_names, total_names = period_sheet_names(plan), period_total_names(plan)
+    notes_col = FIRST_SOURCE_COL + len(plan.sources)
+    source_cols = _frozen({source: FIRST_SOURCE_COL + number
+                           for number, source in enumerate(plan.source_ids)})
+    sheets = {}
+    for period in plan.periods:
+        first = PERIOD_HEADER_ROW + 1
+        rows = {line.id: first + number for number, line in enumerate(period.lines)}
+        last = PERIOD_HEADER_ROW + len(period.lines)
+        sheets[period.id] = PeriodSheet(period.id, sheet_names[period.id], total_names[period.id],
+                                        _frozen(rows), first, last, last + 1, source_cols,
+                                        notes_col)
+    return sheets
+
+
+def _allocation_sheet(plan: Plan, allocation: AllocationResult | None) -> AllocationSheet:
+    above = len(allocation.conflicts) + len(allocation.notes) if allocation else 0
+    header = 2 + above + 1  # title, subtitle, conflicts and notes, a blank row
+    gap_col = FIRST_SOURCE_COL + len(plan.sources)
+    line_rows: dict[tuple[str, str], int] = {}
+    period_rows: dict[str, tuple[int, int]] = {}
+    row = header
+    for period in plan.periods:
+        first = row + 1
+        for line in period.lines:
+            row += 1
+            line_rows[period.id, line.id] = row
+        period_rows[period.id] = (first, row)
+    source_cols = {source: FIRST_SOURCE_COL + number
+                   for number, source in enumerate(plan.source_ids)}
+    return AllocationSheet(header, _frozen(line_rows), _frozen(period_rows), header + 1, row,
+                           row + 1, _frozen(source_cols), gap_col, gap_col + 1, gap_col + 2,
+                           gap_col + 3, gap_col + 4)
+
+
+def _summary_sheet(plan: Plan) -> SummarySheet:
+    first = SUMMARY_HEADER_ROW + 1
+    period_rows = {period.id: first + number for number, period in enumerate(plan.periods)}
+    last = SUMMARY_HEADER_ROW + len(plan.periods)
+    programme_row = last + 1
+    funding_header = programme_row + 4  # a blank row, two more, then the funding table's title
+    source_rows = {source: funding_header + 1 + number
+                   for number, source in enumerate(plan.source_ids)}
+    gap_row = funding_header + len(plan.sources) + 1
+    return SummarySheet(_frozen(period_rows), first, last, programme_row, funding_header,
+                        _frozen(source_rows), gap_row, gap_row + 1, 1 + len(plan.periods))
+
+
+def source_rows(plan: Plan,
+                allocation: AllocationResult | None) -> tuple[tuple[str, str | None], ...]:
+    """The Sources sheet's (source, period) rows: each cap or use the allocation reports, in
+    the plan's order of sources and periods, the programme last; or one row a source."""
+    uses = allocation.sources if allocation is not None else ()
+    if not uses:
+        return tuple((source, None) for source in plan.source_ids)
+    order = {source_id: number for number, source_id in enumerate(plan.source_ids)}
+    scope = {period.id: number for number, period in enumerate(plan.periods)}
+    return tuple((use.source, use.period) for use in sorted(uses, key=lambda use: (
+        order.get(use.source, len(order)), scope.get(use.period, len(scope))
+        if use.period is not None else len(scope) + 1)))
+
+
+def workbook_layout(plan: Plan, allocation: AllocationResult | None) -> WorkbookLayout:
+    """Every sheet's rows and columns and every defined name, before anything is written."""
+    periods = _period_sheets(plan)
+    allocation_sheet = _allocation_sheet(plan, allocation)
+    summary = _summary_sheet(plan)
+    sources = SourcesSheet(source_rows(plan, allocation))
+    source_names = source_total_names(plan)
+    names: dict[str, str] = {}
+    for sheet in periods.values():
+        names[sheet.total_name] = (f"={sheet_ref(sheet.name)}!"
+                                   f"{cell_name(sheet.total_row, AMOUNT_COL, absolute=True)}")
+    on_allocation, total_row = sheet_ref(ALLOCATION), allocation_sheet.total_row
+    for source, col in allocation_sheet.source_cols.items():
+        names[source_names[source]] = f"={on_allocation}!{cell_name(total_row, col, True)}"
+    names[GAP_TOTAL] = f"={on_allocation}!{cell_name(total_row, allocation_sheet.gap_col, True)}"
+    names[ALLOCATION_CHECKS] = (
+        f"={on_allocation}!{cell_name(allocation_sheet.first, allocation_sheet.sum_col, True)}:"
+        f"{cell_name(total_row, allocation_sheet.check_col, True)}")
+    if sources.rows:
+        names[SOURCE_USE] = (
+            f"={sheet_ref(SOURCES)}!{cell_name(sources.first, ALLOCATED_COL, True)}:"
+            f"{cell_name(sources.last, UTILISATION_COL, True)}")
+    on_summary = sheet_ref(SUMMARY)
+    names[GRAND_TOTAL] = f"={on_summary}!{cell_name(summary.programme_row, COMPUTED_COL, True)}"
+    names[SUMMARY_CHECKS] = (f"={on_summary}!{cell_name(summary.first, COMPUTED_COL, True)}:"
+                             f"{cell_name(summary.programme_row, STATUS_COL, True)}")
+    names[FUNDING_BY_SOURCE] = (
+        f"={on_summary}!{cell_name(summary.funding_header + 1, 1, True)}:"
+        f"{cell_name(summary.funding_total_row, summary.total_col, True)}")
+    return WorkbookLayout(summary, _frozen(periods), allocation_sheet, sources,
+                          _frozen(source_names), _frozen(names))

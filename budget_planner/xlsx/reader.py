@@ -28,23 +28,21 @@ from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
 from .document import cell_number
-from .layout import (ACTIVITY_HEADER, AMOUNT_HEADER, ID_HEADER, NOTES_HEADER, PERIOD_HEADER,
-                     PLAN_FORMAT, PLAN_MARKER, PLAN_SHEET, PROGRAMME_LABEL, STATED_HEADER, SUMMARY,
-                     TOTAL_LABEL, period_sheet_names, period_total_names, source_total_names)
+from .layout import (ACTIVITY_COL, ACTIVITY_HEADER, AMOUNT_COL, AMOUNT_HEADER, FORMULA_BLOCKS,
+                     ID_COL, ID_HEADER, NOTES_HEADER, PERIOD_COL, PERIOD_HEADER, PLAN_FORMAT,
+                     PLAN_MARKER, PLAN_MARKER_ROW, PLAN_SHEET, PLAN_TEXT_ROW, PROGRAMME_LABEL,
+                     SOURCE_USE, STATED_HEADER, SUMMARY, TOTAL_LABEL, period_sheet_names,
+                     period_total_names, source_total_names)
 from .safe_open import MAX_COLUMN, MAX_ROW, Cell, Grid, Refused, open_workbook
 
 #: The plan kept in the `_plan` sheet: a plan of 100,000 lines has about 11 million characters.
 MAX_PLAN_TEXT = 64 * 1024 * 1024
-#: Defined names of formula blocks (besides the per-period and per-source totals); every build
-#: writes all of them but SourceUse (absent when there is no source row).
-FORMULA_BLOCKS = {
-    "GrandTotal": "the programme's computed total",
-    "GapTotal": "the total not funded",
-    "SummaryChecks": "a computed total, difference or status on the Summary",
-    "FundingBySource": "a sum in the Summary's funding table",
-    "AllocationChecks": "a line sum, amount or check on the Allocation sheet",
-    "SourceUse": "an allocated, remaining or utilisation cell on the Sources sheet",
-}
+#: Where the layout puts things, counted from one as the grids count: columns of a period
+#: sheet and of the Summary's period table, and the `_plan` sheet's first row and plan text.
+ID, ACTIVITY, AMOUNT, PERIOD = ID_COL + 1, ACTIVITY_COL + 1, AMOUNT_COL + 1, PERIOD_COL + 1
+MARKER_ROW, TEXT_ROW = PLAN_MARKER_ROW + 1, PLAN_TEXT_ROW + 1
+#: How far down a sheet its table's header is looked for (rows may be inserted above it).
+HEADER_SEARCH_ROWS = 40
 _XLSX_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XLSX_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPED_CONTROL = re.compile(r"_x(00[01][0-9A-Fa-f]|FFF[EF])_", re.IGNORECASE)
@@ -103,29 +101,30 @@ def _open(reader: _Reader) -> dict[str, Grid] | None:
 def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:
     """The plan kept in the hidden `_plan` sheet."""
     grid = grids.get(PLAN_SHEET)
-    if grid is None or grid.text(1, 1) != PLAN_MARKER:
+    if grid is None or grid.text(MARKER_ROW, 1) != PLAN_MARKER:
         reader.problem("", "not-a-plan-workbook",
                        "is not a workbook made by budget-planner build (it has no _plan sheet); "
                        "build one with `budget-planner build PLAN`")
         return None
-    if grid.text(1, 2) != PLAN_FORMAT:
-        reader.problem(f"{PLAN_SHEET}!B1", "workbook-format",
-                       f"layout version {grid.text(1, 2)!r}; this version reads {PLAN_FORMAT!r}")
+    version = grid.text(MARKER_ROW, 2)
+    if version != PLAN_FORMAT:
+        reader.problem(grid.where(MARKER_ROW, 2), "workbook-format",
+                       f"layout version {version!r}; this version reads {PLAN_FORMAT!r}")
         return None
-    name = grid.text(1, 3) or reader.path.stem
+    name = grid.text(MARKER_ROW, 3) or reader.path.stem
     by_row: dict[int, list[tuple[int, Any]]] = {}
     for (row, col), cell in grid.cells.items():
-        if row >= 4:
+        if row >= TEXT_ROW:
             by_row.setdefault(row, []).append((col, cell.value))
     text = "\n".join("".join(str(value or "") for _, value in sorted(by_row.get(row, ())))
-                     for row in range(4, grid.max_row + 1)) + "\n"
+                     for row in range(TEXT_ROW, grid.max_row + 1)) + "\n"
     if len(text) > MAX_PLAN_TEXT:
         reader.problem(PLAN_SHEET, "workbook-too-large",
                        f"the stored plan has {len(text):,} characters, more than any budget plan")
         return None
     plan, problems = _load_text(text, name, includes=False)
     for problem in problems:
-        where = f"{PLAN_SHEET}!A{problem.lineno + 3}" if problem.lineno else PLAN_SHEET
+        where = grid.where(TEXT_ROW + problem.lineno - 1, 1) if problem.lineno else PLAN_SHEET
         reader.problem(where, problem.code, f"the stored plan ({problem.path}): {problem.message}")
     return plan
 
@@ -252,9 +251,9 @@ class _Columns:
 
 
 def _columns(reader: _Reader, grid: Grid, plan: Plan) -> _Columns | None:
-    header = next((row for row in range(1, min(grid.max_row, 40) + 1)
-                   if grid.text(row, 1) == ID_HEADER and grid.text(row, 2) == ACTIVITY_HEADER),
-                  None)
+    header = next((row for row in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1)
+                   if grid.text(row, ID) == ID_HEADER
+                   and grid.text(row, ACTIVITY) == ACTIVITY_HEADER), None)
     if header is None:
         reader.problem(grid.name, "missing-header",
                        f"no table header (a row starting {ID_HEADER!r}, {ACTIVITY_HEADER!r})")
@@ -263,7 +262,8 @@ def _columns(reader: _Reader, grid: Grid, plan: Plan) -> _Columns | None:
     amount = next((col for col, text in sorted(texts.items()) if text.startswith(AMOUNT_HEADER)),
                   None)
     if amount is None:
-        reader.problem(grid.where(header, 3), "missing-column", f"no {AMOUNT_HEADER!r} column")
+        reader.problem(grid.where(header, AMOUNT), "missing-column",
+                       f"no {AMOUNT_HEADER!r} column")
         return None
     notes = next((col for col, text in sorted(texts.items()) if text == NOTES_HEADER), None)
     sources: dict[str, int] = {}
@@ -289,23 +289,23 @@ def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
     if columns is None:
         return None
     total_row = next((row for row in grid.rows(columns.header + 1)
-                      if grid.text(row, 2) == TOTAL_LABEL and grid[row, 1].blank), None)
+                      if grid.text(row, ACTIVITY) == TOTAL_LABEL and grid[row, ID].blank), None)
     if total_row is None:
         reader.problem(grid.name, "missing-total",
                        f"no {TOTAL_LABEL!r} row under the lines (Activity column {TOTAL_LABEL!r}, "
                        "Id empty)")
         return None
-    used = [1, 2, columns.amount, *columns.sources.values()] + (
+    used = [ID, ACTIVITY, columns.amount, *columns.sources.values()] + (
         [columns.notes] if columns.notes else [])
     rows = [row for row in grid.rows(columns.header + 1, total_row - 1)
             if not all(grid[row, col].blank for col in used)]
     for row in grid.rows(total_row + 1):
         if any(not grid[row, col].blank for col in (columns.amount, *columns.sources.values())):
-            reader.problem(grid.where(row, 1), "line-below-total",
+            reader.problem(grid.where(row, ID), "line-below-total",
                            f"row {row} is below the {TOTAL_LABEL} row, so the total leaves it out; "
                            "insert lines above the Total row")
     stored_lines = {line.id: line for line in stored.lines}
-    explicit = {_text(grid[row, 1]).strip() for row in rows} - {""}
+    explicit = {_text(grid[row, ID]).strip() for row in rows} - {""}
     taken = _Ids(set(explicit))
     seen: dict[str, str] = {}
     lines: list[Line] = []
@@ -316,11 +316,11 @@ def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
             ok = False
             continue
         if line.id in seen:
-            reader.problem(grid.where(row, 1), "duplicate-id",
+            reader.problem(grid.where(row, ID), "duplicate-id",
                            f"line id {line.id!r} is already used at {seen[line.id]}")
             ok = False
             continue
-        seen[line.id] = grid.where(row, 1)
+        seen[line.id] = grid.where(row, ID)
         lines.append(line)
     _check_total(reader, grid, stored, total_row, columns, rows)
     if not ok:
@@ -333,23 +333,24 @@ def _period(reader: _Reader, grid: Grid, stored: Period, plan: Plan,
 
 def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
           stored_lines: dict[str, Line], taken: _Ids) -> Line | None:
-    text_columns = [1, 2, *columns.sources.values()] + ([columns.notes] if columns.notes else [])
+    text_columns = [ID, ACTIVITY, *columns.sources.values()] + (
+        [columns.notes] if columns.notes else [])
     unread = {col for col in text_columns if not _formula_input(reader, grid, row, col)}
     ok = not unread
-    activity_cell = grid[row, 2]
-    line_id = _text(grid[row, 1]).strip()
+    activity_cell = grid[row, ACTIVITY]
+    line_id = _text(grid[row, ID]).strip()
     stored = stored_lines.get(line_id)
     if stored is not None and _same_text(activity_cell.value, stored.activity):
         activity = stored.activity
     else:
         activity = _text(activity_cell)
-    if not activity.strip() and 2 not in unread:
-        reader.problem(grid.where(row, 2), "missing-field", "the line has no activity")
+    if not activity.strip() and ACTIVITY not in unread:
+        reader.problem(grid.where(row, ACTIVITY), "missing-field", "the line has no activity")
         ok = False
     if not line_id:
         line_id = taken.new(activity)
     elif not LINE_ID.fullmatch(line_id):
-        reader.problem(grid.where(row, 1), "invalid-id",
+        reader.problem(grid.where(row, ID), "invalid-id",
                        f"{line_id!r} is not a valid line id: letters, digits, '.', '-' or '_', "
                        "no spaces (or leave it empty for a new line)")
         ok = False
@@ -444,7 +445,7 @@ def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
     for name in sorted(labels):
         destinations = reader.names.get(name)
         if destinations is None:
-            if name != "SourceUse":
+            if name != SOURCE_USE:
                 reader.findings[name] = Finding(
                     "error", "name-missing",
                     f"the defined name {name} ({labels[name]}) is missing, so the formulas that "
@@ -491,8 +492,8 @@ def _summary(reader: _Reader, grid: Grid | None,
     if grid is None:
         reader.problem("", "missing-sheet", f"the workbook has no {SUMMARY!r} sheet")
         return None
-    header = next((row for row in range(1, min(grid.max_row, 40) + 1)
-                   if grid.text(row, 1) == PERIOD_HEADER), None)
+    header = next((row for row in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1)
+                   if grid.text(row, PERIOD) == PERIOD_HEADER), None)
     stated_col = None if header is None else next(
         (col for (row, col) in sorted(grid.cells) if row == header
          and grid.text(row, col) == STATED_HEADER), None)
@@ -506,7 +507,7 @@ def _summary(reader: _Reader, grid: Grid | None,
     ok = True
     by_id = {period.id: period for period in plan.periods}
     for row in grid.rows(header + 1):
-        label = grid.text(row, 1)
+        label = grid.text(row, PERIOD)
         if label == PROGRAMME_LABEL:
             amount_ok, programme = _amount(reader, grid, row, stated_col, plan.programme.total)
             if amount_ok and programme is None:

@@ -11,15 +11,14 @@ document date, see `document.document_time`).
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..core.files import shown_path
-from ..core.money import CENT
 from ..engine.whatif import Comparison
 from ..views.whatif_texts import cap_text, run_title, status_text
-from .document import deterministic_book, document_time, finished_bytes
+from .document import deterministic_book, document_time, finished_bytes, written_number
+from .layout import cell_name
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -29,20 +28,6 @@ COMPARISON, RUNS, CAPS = "Comparison", "Scenarios", "Binding caps"
 HEADER_ROW = 3
 MONEY = "#,##0.00"
 CHANGE = "+#,##0.00;-#,##0.00;0.00"
-
-
-def _number(amount: Decimal) -> int | float:
-    amount = amount.quantize(CENT)
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
-
-
-def column_name(col: int) -> str:
-    letters = ""
-    number = col + 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def value_column(run: int) -> int:
@@ -104,24 +89,24 @@ def _comparison_sheet(ws: Worksheet, comparison: Comparison, formats: dict[str, 
             ws.write_string(row, 0, item.label, formats["total_label" if total else "label"])
             for number, value in enumerate(item.values):
                 col = value_column(number)
-                letter = column_name(col)
                 if value is None:
                     ws.write_string(row, col, "–", formats["dash"])
                 elif total:
-                    span = f"{letter}{row - item.parts + 1}:{letter}{row}"
+                    span = f"{cell_name(row - item.parts, col)}:{cell_name(row - 1, col)}"
                     ws.write_formula(row, col, f"=SUM({span})", formats["total_money"],
-                                     _number(value))
+                                     written_number(value))
                 else:
-                    ws.write_number(row, col, _number(value), formats["money"])
+                    ws.write_number(row, col, written_number(value), formats["money"])
                 if number == 0:
                     continue
                 change = item.changes[number - 1]
                 if change is None:
                     ws.write_string(row, col + 1, "–", formats["dash"])
                 else:
-                    ws.write_formula(row, col + 1, f"={letter}{row + 1}-B{row + 1}",
+                    here, baseline = cell_name(row, col), cell_name(row, value_column(0))
+                    ws.write_formula(row, col + 1, f"={here}-{baseline}",
                                      formats["total_change" if total else "change"],
-                                     _number(change))
+                                     written_number(change))
             row += 1
     ws.set_column(0, 0, 26)
     ws.set_column(1, 2 * len(runs) - 1, 16)

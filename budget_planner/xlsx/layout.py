@@ -105,13 +105,19 @@ def sheet_ref(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-def cell_name(row: int, col: int, absolute: bool = False) -> str:
-    """A1-style name of a zero-based (row, col)."""
+def column_name(col: int) -> str:
+    """The letters of a zero-based column: A, B, ..., Z, AA, ..."""
     letters = ""
     number = col + 1
     while number:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(row: int, col: int, absolute: bool = False) -> str:
+    """A1-style name of a zero-based (row, col)."""
+    letters = column_name(col)
     return f"${letters}${row + 1}" if absolute else f"{letters}{row + 1}"
 
 

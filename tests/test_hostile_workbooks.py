@@ -27,7 +27,7 @@ from budget_planner.xlsx.reader import load_workbook_plan, read_workbook, reconc
 from budget_planner.xlsx.safe_open import MAX_UNPACKED
 
 from .conftest import ROOT, SMALL_PLAN
-from .workbook_helpers import edit_workbook
+from tests.support.workbooks import edit_workbook
 
 MEMORY_LIMIT = 1 << 30
 TIMEOUT = 120  # seconds: generous, so that a slow machine passes; a hang or blow-up does not
@@ -470,7 +470,7 @@ def test_formula_text_typed_into_cells_stays_text_through_the_round_trip(workboo
     assert runner.invoke(cli, ["import", str(workbook), "-o", str(plan_file)]).exit_code == 0
     rebuilt = tmp_path / "rebuilt.xlsx"
     assert runner.invoke(cli, ["build", str(plan_file), "-o", str(rebuilt)]).exit_code == 0
-    from .workbook_helpers import openpyxl_workbook
+    from tests.support.workbooks import openpyxl_workbook
 
     sheet = openpyxl_workbook(rebuilt)["2020-2021"]
     assert (sheet["B5"].data_type, sheet["B5"].quotePrefix) == ("s", True)

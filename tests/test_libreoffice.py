@@ -20,7 +20,7 @@ from budget_planner.engine.scenario import apply_scenario, load_scenario
 from budget_planner.xlsx.workbook import build_workbook
 
 from .conftest import SEED_PLAN
-from .workbook_helpers import formula_cells, name_values, poison_cached_values
+from tests.support.workbooks import formula_cells, name_values, poison_cached_values
 
 pytestmark = pytest.mark.client
 
@@ -111,7 +111,7 @@ def test_named_totals_are_the_published_figures(workbooks):
 
 
 def test_caps_show_in_the_recalculated_sources_sheet(workbooks):
-    from .workbook_helpers import openpyxl_workbook
+    from tests.support.workbooks import openpyxl_workbook
 
     ws = openpyxl_workbook(workbooks["capped"][1], data_only=True)["Sources"]
     rows = {(row[0].value, row[1].value): [cell.value for cell in row[2:6]]

@@ -19,7 +19,7 @@ from budget_planner.xlsx.document import document_time
 from budget_planner.xlsx.workbook import build_workbook, write_workbook
 
 from .conftest import SEED_PLAN, SMALL_PLAN
-from .workbook_helpers import formula_cells, hand_allocation, name_values, openpyxl_workbook
+from tests.support.workbooks import formula_cells, hand_allocation, name_values, openpyxl_workbook
 
 #: The seed document's published totals.
 SEED_TOTALS = {"PeriodTotal_2010_2011": 1_850_000, "PeriodTotal_2012_2013": 1_900_000,

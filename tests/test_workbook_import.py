@@ -21,7 +21,7 @@ from budget_planner.xlsx.workbook import build_workbook
 from budget_planner.xlsx.reader import read_workbook
 
 from .conftest import SEED_PLAN
-from .workbook_helpers import edit_workbook, hand_allocation, insert_line
+from tests.support.workbooks import edit_workbook, hand_allocation, insert_line
 
 
 def build(plan: Plan, path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Shared fixtures: small plans written inline, the shipped seed plan, a CLI runner."""
+"""Shared fixtures: a file writer, the small plan as a file, a CLI runner (the plans themselves
+are in tests/support/plans.py)."""
 
 from __future__ import annotations
 
@@ -8,88 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_PLAN = ROOT / "plans" / "bsr-stars-programme-c.toml"
-
-SMALL_PLAN = """
-[programme]
-name = "Small programme"
-currency = "EUR"
-total = 1_000
-
-[[sources]]
-id = "EC"
-name = "European Commission"
-
-[[sources]]
-id = "NATIONAL"
-name = "National"
-
-[[periods]]
-id = "2020-2021"
-title = "First"
-first_year = 2020
-last_year = 2021
-total = 600
-
-[[periods.lines]]
-id = "a"
-activity = "Activity A"
-amount = 400
-sources = ["EC", "NATIONAL"]
-
-[[periods.lines]]
-id = "b"
-activity = "Activity B"
-amount = "200.00"
-sources = ["NATIONAL"]
-
-[[periods]]
-id = "2022"
-title = "Second"
-first_year = 2022
-last_year = 2022
-total = 400
-
-[[periods.lines]]
-id = "c"
-activity = "Activity C"
-amount = 400
-sources = ["EC"]
-"""
-
-#: One period: line a (1,000) may be paid by EC or National, line b (500) by EC only; tests
-#: add the caps they need.
-TWO_LINES = """
-[programme]
-name = "Two lines"
-currency = "EUR"
-total = 1_500
-
-[[sources]]
-id = "EC"
-
-[[sources]]
-id = "NATIONAL"
-
-[[periods]]
-id = "2020"
-first_year = 2020
-last_year = 2020
-total = 1_500
-
-[[periods.lines]]
-id = "a"
-activity = "A"
-amount = 1_000
-sources = ["EC", "NATIONAL"]
-
-[[periods.lines]]
-id = "b"
-activity = "B"
-amount = 500
-sources = ["EC"]
-"""
+from tests.support.plans import SMALL_PLAN
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import io
 import json
 import subprocess
 import sys
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,29 +25,11 @@ from budget_planner.cli import cli
 from budget_planner.planfile.loader import load_plan
 from budget_planner.engine.scenario import apply_scenario, load_scenario
 
-from .conftest import ROOT, SEED_PLAN
+from tests.support.plans import ROOT, SEED_PLAN, funding_text, plan_text
+from tests.support.strategies import funded_plans, line_bounds
 
 SCENARIOS = sorted((ROOT / "plans" / "scenarios").glob("*.toml"))
 D = Decimal
-
-
-def plan_text(periods: list[tuple[str, list[tuple[str, object, list[str]]]]], funding: str = "",
-              sources: tuple[str, ...] = ("EC", "NATIONAL", "OTHER")) -> str:
-    """A plan from (period id, [(line id, amount, sources)]); stated totals are the sums."""
-    def amount(value: object) -> str:
-        return f'"{value}"' if isinstance(value, (str, Decimal)) else str(value)
-
-    total = sum((D(str(a)) for _, lines in periods for _, a, _ in lines), D(0))
-    parts = ['[programme]\nname = "Test"\ncurrency = "EUR"\n', f'total = "{total:.2f}"\n']
-    parts += [f'[[sources]]\nid = "{source}"\n' for source in sources]
-    for number, (period_id, lines) in enumerate(periods):
-        period_total = sum((D(str(a)) for _, a, _ in lines), D(0))
-        parts.append(f'[[periods]]\nid = "{period_id}"\nfirst_year = {2000 + number}\n'
-                     f'last_year = {2000 + number}\ntotal = "{period_total:.2f}"\n')
-        for line_id, value, marked in lines:
-            parts.append(f'[[periods.lines]]\nid = "{line_id}"\nactivity = "Activity {line_id}"\n'
-                         f"amount = {amount(value)}\nsources = {json.dumps(marked)}\n")
-    return "\n".join(parts) + "\n" + funding
 
 
 def load(tmp_path: Path, text: str, name: str = "plan.toml"):
@@ -634,98 +616,9 @@ def test_help_does_not_import_heavy_libraries():
 
 # --- properties ----------------------------------------------------------------------------------
 
-SOURCES = ("EC", "NATIONAL", "OTHER")
 settings.register_profile("allocation", deadline=None, max_examples=40,
                           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                  HealthCheck.too_slow])
-
-
-@st.composite
-def rule_lists(draw, periods, *, max_caps: int, max_min_share: int, pledge_odds: int):
-    """Caps, global share rules (min in whole percents, max in hundredths of a percent) and
-    pledges (about one marked line in `pledge_odds`) over `periods` as `funded_plans` draws
-    them; at most one share rule and one pledge per source and scope."""
-    period_ids = [period_id for period_id, _ in periods]
-    caps = draw(st.lists(st.tuples(st.sampled_from(SOURCES), st.sampled_from([None, *period_ids]),
-                                   st.integers(0, 10**9)),
-                         max_size=max_caps, unique_by=lambda cap: cap[:2]))
-    shares = draw(st.lists(st.tuples(st.sampled_from(SOURCES),
-                                     st.one_of(st.none(), st.integers(0, max_min_share)),
-                                     st.one_of(st.none(), st.integers(0, 10000))),
-                           max_size=2, unique_by=lambda share: share[0]))
-    shares = [(s, low, high) for s, low, high in shares
-              if (low, high) != (None, None) and (high is None or low is None or low * 100 <= high)]
-    pledges = []
-    for period_id, lines in periods:
-        for line_id, amount, marked in lines:
-            if marked and draw(st.integers(0, pledge_odds - 1)) == 0:
-                pledges.append((draw(st.sampled_from(marked)), period_id, line_id,
-                                draw(st.integers(0, int(D(amount) * 100)))))
-    pledges = list({(s, p, line): (s, p, line, c) for s, p, line, c in pledges}.values())
-    return {"caps": caps, "shares": shares, "pledges": pledges}
-
-
-@st.composite
-def funded_plans(draw):
-    """A random plan with caps, global share rules, pledges and a preference."""
-    periods = []
-    for number in range(draw(st.integers(1, 2))):
-        lines = []
-        for line_number in range(draw(st.integers(1, 5))):
-            cents = draw(st.one_of(st.integers(0, 500), st.integers(0, 10**9)))
-            marked = draw(st.lists(st.sampled_from(SOURCES), unique=True, max_size=3))
-            lines.append((f"l{line_number}", f"{D(cents) / 100:.2f}",
-                          [s for s in SOURCES if s in marked]))
-        periods.append((f"p{number}", lines))
-    rules = draw(rule_lists(periods, max_caps=4, max_min_share=40, pledge_odds=6))
-    preference = draw(st.sampled_from(["", "priority", "cost", "target_mix"]))
-    text, costs = "", {}
-    if preference == "priority":
-        order = draw(st.permutations(SOURCES))
-        text = f"[funding.preference]\npriority = {json.dumps(list(order))}\n"
-    elif preference == "cost":
-        costs = dict(zip(SOURCES, draw(st.lists(st.integers(0, 30000).map(lambda c: D(c) / 10000),
-                                                 min_size=3, max_size=3))))
-        text = ("[funding.preference]\ncost = { "
-                + ", ".join(f'{s} = "{c}"' for s, c in costs.items()) + " }\n")
-    elif preference == "target_mix":
-        first = draw(st.integers(0, 100))
-        second = draw(st.integers(0, 100 - first))
-        mix = [first, second, 100 - first - second]
-        text = ("[funding.preference]\ntarget_mix = { "
-                + ", ".join(f'{s} = "{m}%"' for s, m in zip(SOURCES, mix)) + " }\n")
-    return periods, {**rules, "preference": text, "costs": costs}
-
-
-def funding_text(rules) -> str:
-    """The `funding` section of the generated rules, as TOML."""
-    text = []
-    for source, period, cents in rules["caps"]:
-        text.append(f'[[funding.caps]]\nsource = "{source}"\n'
-                    + (f'period = "{period}"\n' if period else "") + f'amount = "{D(cents) / 100:.2f}"\n')
-    for source, low, high in rules["shares"]:
-        text.append(f'[[funding.shares]]\nsource = "{source}"\n'
-                    + (f'min = "{low}%"\n' if low is not None else "")
-                    + (f'max = "{D(high) / 100}%"\n' if high is not None else ""))
-    for source, period, line, cents in rules["pledges"]:
-        text.append(f'[[funding.pledges]]\nsource = "{source}"\nperiod = "{period}"\n'
-                    f'line = "{line}"\namount = "{D(cents) / 100:.2f}"\n')
-    return "\n".join([*text, rules["preference"]])
-
-
-def line_bounds(amount: Decimal, source: str, pledge, shares) -> tuple[int, int]:
-    """A line's bounds for one source in cents, worked out here from the rules."""
-    cents = int(amount * 100)
-    low, high = 0, cents
-    for rule_source, minimum, maximum in shares:
-        if rule_source == source:
-            if minimum is not None:
-                low = int((D(minimum) / 100 * cents).to_integral_value(ROUND_CEILING))
-            if maximum is not None:
-                high = int((D(maximum) / 10000 * cents).to_integral_value(ROUND_FLOOR))
-    if pledge is not None:
-        return (pledge, pledge) if low <= pledge <= high else (1, 0)
-    return low, high
 
 
 def slack(least: float) -> float:

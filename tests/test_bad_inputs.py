@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from . import test_hostile_workbooks as hostile
-from .conftest import ROOT
+from tests.support import workbooks as hostile
+from tests.support.plans import ROOT
 
 CATALOGUE = Path(__file__).parent / "bad_inputs"
 CASES = sorted(path for path in CATALOGUE.iterdir() if (path / "case.toml").is_file())

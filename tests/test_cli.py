@@ -8,7 +8,7 @@ from budget_planner import load_plan, reconcile
 from budget_planner.cli import cli
 from budget_planner.views.render import check_json, show_json
 
-from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
+from tests.support.plans import ROOT, SEED_PLAN, SMALL_PLAN
 
 
 def test_check_on_the_shipped_plan_by_default(runner):

@@ -8,7 +8,7 @@ from budget_planner import load_plan
 from budget_planner.cli import cli
 from budget_planner.engine.diff import diff_plans, diff_text
 
-from .conftest import SEED_PLAN, SMALL_PLAN
+from tests.support.plans import SEED_PLAN, SMALL_PLAN
 
 # SMALL_PLAN with: line a 400 -> 450 and NATIONAL unmarked, line b removed, line d added
 # (2022, 75.25, EC), period 2022 stated 400 -> 475.25, and the programme name changed.

@@ -13,7 +13,7 @@ from budget_planner.core.funding import Cap, Funding, Pledge, Preference, ShareR
 from budget_planner.planfile.rules import Known, funding_toml, parse_funding, parse_share
 from budget_planner.planfile.loader import load_plan
 
-from .conftest import SMALL_PLAN
+from tests.support.plans import SMALL_PLAN
 
 D = Decimal
 KNOWN = Known(sources=("EC", "NATIONAL"), periods=("2020-2021", "2022"),
@@ -72,7 +72,7 @@ def test_a_full_funding_section_reads_into_exact_rules(write):
 
 
 def test_the_seed_plan_has_no_funding_rules():
-    from .conftest import SEED_PLAN
+    from tests.support.plans import SEED_PLAN
 
     plan, _ = load_plan(SEED_PLAN)
     assert plan.funding == Funding() and plan.funding.empty

@@ -25,10 +25,8 @@ from budget_planner.engine.scenario import apply_scenario, load_scenario
 from budget_planner.xlsx.workbook import build_workbook
 from budget_planner.xlsx.reader import read_workbook
 
-from .conftest import SMALL_PLAN
-from .test_allocation import (SOURCES, funded_plans, funding_text, line_bounds, plan_text,
-                              rule_lists)
-from .test_properties import keys, toml_value, values
+from tests.support.plans import SMALL_PLAN, funding_text, plan_text, toml_value
+from tests.support.strategies import SOURCES, funded_plans, keys, line_bounds, rule_lists, values
 
 D = Decimal
 FUZZ = settings(deadline=None, max_examples=60,

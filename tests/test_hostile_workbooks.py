@@ -3,7 +3,8 @@
 Every one is refused or reported as a located problem or finding, within bounded time and
 memory: the command-line runs here go through a subprocess with a 1 GiB address-space limit
 and a generous timeout, and must end with exit 1 or 2 and no traceback. The helpers that damage
-a workbook are also used by the bad-input catalogue (tests/bad_inputs).
+a workbook (tests/support/workbooks.py) are also used by the bad-input catalogue
+(tests/bad_inputs).
 """
 
 from __future__ import annotations
@@ -15,117 +16,21 @@ import struct
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from budget_planner.engine.allocation import allocate
 from budget_planner.planfile.loader import load_plan
-from budget_planner.xlsx.workbook import build_workbook
 from budget_planner.xlsx.reader import load_workbook_plan, read_workbook, reconcile_workbook
 from budget_planner.xlsx.safe_open import MAX_UNPACKED
 
-from .conftest import ROOT, SMALL_PLAN
-from tests.support.workbooks import edit_workbook
+from tests.support.plans import ROOT, SMALL_PLAN
+from tests.support.workbooks import (add_zip_bomb, build_plan_workbook, declare_entity, drop_name,
+                                     drop_sheet, edit_workbook, rewrite_parts, set_cell,
+                                     truncate)
 
 MEMORY_LIMIT = 1 << 30
 TIMEOUT = 120  # seconds: generous, so that a slow machine passes; a hang or blow-up does not
-
-
-# --- making workbooks hostile ----------------------------------------------------------------
-
-def build_plan_workbook(plan_path: Path, target: Path) -> Path:
-    """The workbook `build` makes of a plan (library calls: no subprocess)."""
-    plan, problems = load_plan(plan_path)
-    assert plan is not None, problems
-    target.write_bytes(build_workbook(plan, allocate(plan)))
-    return target
-
-
-def rewrite_parts(path: Path, change: Callable[[str, bytes], bytes | None],
-                  extra: dict[str, bytes] | None = None) -> Path:
-    """Rewrite a workbook's zip, part by part (`change` returns None to drop a part)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in archive.infolist():
-            data = change(info.filename, archive.read(info.filename))
-            if data is not None:
-                new.writestr(info.filename, data)
-        for name, data in (extra or {}).items():
-            new.writestr(name, data)
-    path.write_bytes(out.getvalue())
-    return path
-
-
-def truncate(path: Path, fraction: str = "0.4") -> Path:
-    data = path.read_bytes()
-    path.write_bytes(data[: int(len(data) * float(fraction))])
-    return path
-
-
-def add_zip_bomb(path: Path, megabytes: str = "20") -> Path:
-    """A part of zeros that unpacks to about 1,000 times its packed size."""
-    out = io.BytesIO(path.read_bytes())
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/media/padding.bin", "w", force_zip64=True) as part:
-            for _ in range(int(megabytes)):
-                part.write(bytes(1 << 20))
-    path.write_bytes(out.getvalue())
-    return path
-
-
-def declare_entity(path: Path, part: str = "xl/sharedStrings.xml",
-                   declaration: str = '<!DOCTYPE sst [<!ENTITY secret SYSTEM "secret.txt">]>',
-                   use: str = "&secret;") -> Path:
-    """Put a document type declaration into one XML part and use its entity in the first
-    string (XXE, or a billion laughs with another declaration)."""
-    def change(name: str, data: bytes) -> bytes:
-        if name != part:
-            return data
-        text = data.decode("utf-8")
-        text = re.sub(r"^(<\?xml[^>]*\?>)", lambda found: found.group(1) + declaration, text)
-        return re.sub(r"<t>", "<t>" + use, text, count=1).encode("utf-8")
-
-    return rewrite_parts(path, change)
-
-
-def drop_sheet(path: Path, sheet: str) -> Path:
-    edit_workbook(path, lambda book: book.remove(book[sheet]))
-    return path
-
-
-def drop_name(path: Path, name: str) -> Path:
-    def change(book):
-        del book.defined_names[name]
-
-    edit_workbook(path, change)
-    return path
-
-
-def set_cell(path: Path, where: str, value: str) -> Path:
-    """Type a value into `Sheet!C5` as a person would: a number when it reads as one, a
-    formula when it starts with `=` (saved with no result, as a program that does not
-    calculate saves it), else text."""
-    sheet, cell = where.rsplit("!", 1)
-    typed: object = value
-    if re.fullmatch(r"-?\d+(\.\d+)?", value):
-        typed = float(value) if "." in value else int(value)
-
-    def change(book):
-        book[sheet][cell] = typed
-
-    edit_workbook(path, change)
-    return path
-
-
-def plain_workbook(path: Path) -> Path:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.active["A1"] = "Budget"
-    book.save(path)
-    return path
 
 
 # --- helpers ---------------------------------------------------------------------------------

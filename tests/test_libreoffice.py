@@ -19,7 +19,7 @@ from tests.support.libreoffice import find_soffice, recalculate
 from budget_planner.engine.scenario import apply_scenario, load_scenario
 from budget_planner.xlsx.workbook import build_workbook
 
-from .conftest import SEED_PLAN
+from tests.support.plans import SEED_PLAN
 from tests.support.workbooks import formula_cells, name_values, poison_cached_values
 
 pytestmark = pytest.mark.client

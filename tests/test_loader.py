@@ -7,7 +7,7 @@ import pytest
 from budget_planner import load_plan
 from budget_planner.core.model import Problem
 
-from .conftest import SMALL_PLAN
+from tests.support.plans import SMALL_PLAN
 
 HEAD = """
 [programme]

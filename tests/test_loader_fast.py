@@ -21,7 +21,7 @@ from budget_planner.planfile import loader
 from budget_planner.planfile.loader import Document, LineIndex, load_plan, read_line
 from budget_planner.core.money import MoneyError, parse_money
 
-from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
+from tests.support.plans import ROOT, SEED_PLAN, SMALL_PLAN
 
 FAST = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_IDS = ("EC", "EU_SF", "NATIONAL", "OTHER")

@@ -22,7 +22,7 @@ from budget_planner.cli import cli
 from budget_planner.core.files import OutputError, sweep_stale, write_atomic
 from budget_planner.xlsx.reader import as_read
 
-from .conftest import ROOT, SMALL_PLAN
+from tests.support.plans import ROOT, SMALL_PLAN
 from tests.support.workbooks import formula_cells, openpyxl_workbook
 
 TIMEOUT = 120  # seconds: generous; only a hang fails

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,26 +11,14 @@ from hypothesis import strategies as st
 
 from budget_planner import load_plan, reconcile
 from budget_planner.core.money import CENT
+from tests.support.plans import toml_value
+from tests.support.strategies import keys, values
 
 settings.register_profile("default", suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("default")
 
 SOURCES = ["EC", "NATIONAL", "OTHER"]
 cents = st.integers(min_value=0, max_value=10**11)
-
-
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
 
 
 def amount_text(amount_cents: int) -> str:
@@ -95,20 +82,6 @@ def test_adding_x_to_a_line_moves_only_that_periods_difference_by_x(tmp_path, pe
     mismatches = [(f.period, f.difference) for f in result.findings if f.code == "period-total-mismatch"]
     assert mismatches == [(f"p{period_number}", x)]
     assert all(total.difference.quantize(CENT) == total.difference for total in result.periods)
-
-
-SCHEMA_KEYS = ["programme", "sources", "periods", "lines", "include", "funding", "id", "name",
-               "currency", "total", "amount", "activity", "first_year", "last_year", "title",
-               "notes", "source_notes", "EC", "NATIONAL"]
-keys = st.one_of(st.sampled_from(SCHEMA_KEYS), st.text(max_size=8))
-scalars = st.one_of(st.booleans(), st.integers(min_value=-2**63, max_value=2**63 - 1),
-                    st.floats(), st.text(max_size=12),
-                    st.sampled_from(["EC", "2020", "1.005", "-1", "1e3", "NaN", " 12 ", "../x.toml",
-                                     "", "plan.toml", "\x00"]))
-values = st.recursive(scalars,
-                      lambda children: st.one_of(st.lists(children, max_size=4),
-                                                 st.dictionaries(keys, children, max_size=5)),
-                      max_leaves=25)
 
 
 @settings(max_examples=300)

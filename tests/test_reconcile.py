@@ -7,7 +7,7 @@ from budget_planner import load_plan, reconcile
 from budget_planner.cli import cli
 from budget_planner.engine.allocation import funding_findings
 
-from .conftest import SMALL_PLAN
+from tests.support.plans import SMALL_PLAN
 
 
 def reconcile_text(write, text):

@@ -27,7 +27,7 @@ from budget_planner.engine.scenario import load_scenario
 from budget_planner.engine.whatif import stacked, whatif
 from budget_planner.views.whatif import render_whatif
 
-from .conftest import ROOT, SEED_PLAN
+from tests.support.plans import ROOT, SEED_PLAN
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -8,7 +8,7 @@ from budget_planner import load_plan, reconcile
 from budget_planner.engine.allocation import allocate
 from budget_planner.views.reports import build_report, render_html, render_markdown
 
-from .conftest import SEED_PLAN
+from tests.support.plans import SEED_PLAN
 
 SEED_TOTALS = {"2010-2011": "1,850,000.00", "2012-2013": "1,900,000.00",
                "2014-2020": "26,400,000.00"}
@@ -48,7 +48,7 @@ def test_html_report_is_self_contained_and_deterministic(seed_report):
 
 
 def test_html_escapes_plan_text(write):
-    from .conftest import SMALL_PLAN
+    from tests.support.plans import SMALL_PLAN
 
     plan, problems = load_plan(write("p.toml", SMALL_PLAN.replace('"Activity A"', '"<script>x</script>"')))
     assert problems == []

@@ -12,7 +12,7 @@ from budget_planner.core.funding import Cap, Funding, ShareRule
 from budget_planner.planfile.loader import load_plan
 from budget_planner.engine.scenario import apply_scenario, load_scenario
 
-from .conftest import ROOT, SEED_PLAN, SMALL_PLAN
+from tests.support.plans import ROOT, SEED_PLAN, SMALL_PLAN
 
 D = Decimal
 SHIPPED = sorted((ROOT / "plans" / "scenarios").glob("*.toml"))
@@ -428,7 +428,8 @@ def test_the_example_scenarios_for_whatif_are_illustrative_and_valid():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from .test_properties import keys, toml_value, values  # noqa: E402
+from tests.support.plans import toml_value  # noqa: E402
+from tests.support.strategies import keys, values  # noqa: E402
 
 EDIT_KEYS = ["period", "line", "id", "activity", "amount", "sources", "notes", "source_notes",
              "source", "by", "2020-2021", "2022", "a", "b", "c", "EC", "NATIONAL"]

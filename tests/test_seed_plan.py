@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from budget_planner import load_plan, reconcile
 
-from .conftest import SEED_PLAN
+from tests.support.plans import SEED_PLAN
 
 S, EC, SF, NAT, OTH = "STARDUST", "EC", "EU_SF", "NATIONAL", "OTHER"
 

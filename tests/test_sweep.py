@@ -29,7 +29,7 @@ from budget_planner.engine.sweep import (
 )
 from budget_planner.views.sweep_chart import sweep_chart
 
-from .conftest import ROOT, SEED_PLAN, TWO_LINES
+from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES
 
 D = Decimal
 

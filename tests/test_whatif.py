@@ -18,7 +18,7 @@ from budget_planner.engine.whatif import stacked, whatif
 from budget_planner.views.whatif import render_whatif, whatif_json, whatif_text
 from budget_planner.xlsx.comparison import build_comparison_workbook
 
-from .conftest import ROOT, SEED_PLAN, TWO_LINES
+from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES
 
 D = Decimal
 SCENARIOS = ROOT / "plans" / "scenarios"

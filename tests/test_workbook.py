@@ -18,7 +18,7 @@ from budget_planner.cli import cli
 from budget_planner.xlsx.document import document_time
 from budget_planner.xlsx.workbook import build_workbook, write_workbook
 
-from .conftest import SEED_PLAN, SMALL_PLAN
+from tests.support.plans import SEED_PLAN, SMALL_PLAN
 from tests.support.workbooks import formula_cells, hand_allocation, name_values, openpyxl_workbook
 
 #: The seed document's published totals.

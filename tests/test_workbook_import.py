@@ -20,7 +20,7 @@ from budget_planner.planfile.writer import plan_toml
 from budget_planner.xlsx.workbook import build_workbook
 from budget_planner.xlsx.reader import read_workbook
 
-from .conftest import SEED_PLAN
+from tests.support.plans import SEED_PLAN
 from tests.support.workbooks import edit_workbook, hand_allocation, insert_line
 
 

@@ -22,7 +22,7 @@ from budget_planner.cli import cli
 from budget_planner.core.files import OutputError, sweep_stale, write_atomic
 from budget_planner.xlsx.reader import as_read
 
-from tests.support.plans import ROOT, SMALL_PLAN
+from tests.support.plans import ROOT, SMALL_PLAN, plan_text
 from tests.support.workbooks import formula_cells, openpyxl_workbook
 
 TIMEOUT = 120  # seconds: generous; only a hang fails
@@ -38,15 +38,11 @@ def big_plan(lines: int, tag: str) -> str:
     """A plan whose workbook is a few megabytes (long, varied notes), so that writing it takes
     long enough for a kill to land in the middle."""
     rng = random.Random(tag)
-    total = lines * 100
-    parts = [f'[programme]\nname = "Kill test {tag}"\ncurrency = "EUR"\ntotal = {total}\n',
-             '[[sources]]\nid = "EC"\n', '[[sources]]\nid = "NATIONAL"\n',
-             f'[[periods]]\nid = "p"\nfirst_year = 2020\nlast_year = 2020\ntotal = {total}\n']
-    for number in range(lines):
-        notes = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(400))
-        parts.append(f'[[periods.lines]]\nid = "l{number}"\nactivity = "Activity {number}"\n'
-                     f'amount = 100\nsources = ["EC", "NATIONAL"]\nnotes = "{notes}"\n')
-    return "\n".join(parts)
+    notes = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(400))
+             for _ in range(lines)]
+    return plan_text([("p", [(f"l{number}", 100, ["EC", "NATIONAL"], notes[number])
+                             for number in range(lines)])],
+                     sources=("EC", "NATIONAL"), name=f"Kill test {tag}")
 
 
 def build(folder: Path, plan: str, output: str = "out.xlsx") -> subprocess.Popen[bytes]:

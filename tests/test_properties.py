@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from budget_planner import load_plan, reconcile
 from budget_planner.core.money import CENT
-from tests.support.plans import toml_value
+from tests.support.plans import plan_text, toml_value
 from tests.support.strategies import keys, values
 
 settings.register_profile("default", suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -22,22 +22,16 @@ cents = st.integers(min_value=0, max_value=10**11)
 
 
 def amount_text(amount_cents: int) -> str:
-    return f'"{Decimal(amount_cents) / 100:.2f}"'
+    return f"{Decimal(amount_cents) / 100:.2f}"
 
 
-def plan_text(periods: list[list[tuple[int, list[str]]]], stated: list[int] | None = None) -> str:
-    """A plan with one period a year from 2000; line amounts in cents; stated totals exact."""
-    stated = stated or [sum(amount for amount, _ in lines) for lines in periods]
-    parts = ['[programme]\nname = "P"\ncurrency = "EUR"\n'
-             f"total = {amount_text(sum(stated))}\n"]
-    parts += [f'[[sources]]\nid = "{source}"\n' for source in SOURCES]
-    for number, lines in enumerate(periods):
-        parts.append(f'[[periods]]\nid = "p{number}"\nfirst_year = {2000 + number}\n'
-                     f"last_year = {2000 + number}\ntotal = {amount_text(stated[number])}\n")
-        for line_number, (amount, sources) in enumerate(lines):
-            parts.append(f'[[periods.lines]]\nid = "l{line_number}"\nactivity = "A {line_number}"\n'
-                         f"amount = {amount_text(amount)}\nsources = {toml_value(sources)}\n")
-    return "\n".join(parts)
+def cents_plan(periods: list[list[tuple[int, list[str]]]], stated: list[int] | None = None) -> str:
+    """Periods p0, p1, ... of lines l0, l1, ... (ids by position) with amounts in cents; the
+    stated totals are `stated` (in cents) or else exact."""
+    return plan_text([(f"p{number}", [(f"l{line_number}", amount_text(amount), sources)
+                                      for line_number, (amount, sources) in enumerate(lines)])
+                      for number, lines in enumerate(periods)], sources=SOURCES,
+                     stated=None if stated is None else [amount_text(total) for total in stated])
 
 
 lines_strategy = st.lists(st.tuples(cents, st.lists(st.sampled_from(SOURCES), unique=True)),
@@ -54,8 +48,8 @@ def load_text(tmp_path: Path, text: str, name: str = "plan.toml"):
 @given(periods=periods_strategy, data=st.data())
 def test_reordering_lines_never_changes_totals(tmp_path, periods, data):
     shuffled = [data.draw(st.permutations(lines)) for lines in periods]
-    plan, problems = load_text(tmp_path, plan_text(periods))
-    other, other_problems = load_text(tmp_path, plan_text(shuffled, [sum(a for a, _ in lines) for lines in periods]))
+    plan, problems = load_text(tmp_path, cents_plan(periods))
+    other, other_problems = load_text(tmp_path, cents_plan(shuffled, [sum(a for a, _ in lines) for lines in periods]))
     assert problems == other_problems == []
     first, second = reconcile(plan), reconcile(other)
     assert first.periods == second.periods and first.programme == second.programme
@@ -73,7 +67,7 @@ def test_adding_x_to_a_line_moves_only_that_periods_difference_by_x(tmp_path, pe
     changed = [list(lines) for lines in periods]
     amount, sources = changed[period_number][line_number]
     changed[period_number][line_number] = (amount + extra, sources)
-    plan, problems = load_text(tmp_path, plan_text(changed, stated))
+    plan, problems = load_text(tmp_path, cents_plan(changed, stated))
     assert problems == []
     result = reconcile(plan)
     x = Decimal(extra) / 100

@@ -29,7 +29,7 @@ from budget_planner.engine.sweep import (
 )
 from budget_planner.views.sweep_chart import sweep_chart
 
-from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES
+from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES, plan_text
 
 D = Decimal
 
@@ -190,17 +190,10 @@ def _random_plan(data) -> str:
                                          st.sets(st.sampled_from(sources), max_size=3)),
                                min_size=1, max_size=5))
     caps = data.draw(st.dictionaries(st.sampled_from(sources[1:]), st.integers(0, 6_000)))
-    total = sum(amount for amount, _ in lines)
-    text = [f'[programme]\nname = "R"\ncurrency = "EUR"\ntotal = {total}\n']
-    text += [f'[[sources]]\nid = "{source}"\n' for source in sources]
-    text.append(f'[[periods]]\nid = "p"\nfirst_year = 2020\nlast_year = 2020\ntotal = {total}\n')
-    for number, (amount, marked) in enumerate(lines):
-        marks = ", ".join(f'"{source}"' for source in sources if source in marked)
-        text.append(f'[[periods.lines]]\nid = "l{number}"\nactivity = "x"\namount = {amount}\n'
-                    f"sources = [{marks}]\n")
-    text += [f'[[funding.caps]]\nsource = "{source}"\namount = {cap}\n'
-             for source, cap in caps.items()]
-    return "\n".join(text)
+    caps_text = "".join(f'[[funding.caps]]\nsource = "{source}"\namount = {cap}\n\n'
+                        for source, cap in caps.items())
+    return plan_text([("p", [(f"l{number}", amount, [s for s in sources if s in marked])
+                             for number, (amount, marked) in enumerate(lines)])], caps_text, sources)
 
 
 @settings(max_examples=20, deadline=None,

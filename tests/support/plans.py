@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 D = Decimal
 
@@ -108,22 +110,32 @@ def toml_value(value) -> str:
     return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
 
 
-def plan_text(periods: list[tuple[str, list[tuple[str, object, list[str]]]]], funding: str = "",
-              sources: tuple[str, ...] = ("EC", "NATIONAL", "OTHER")) -> str:
-    """A plan from (period id, [(line id, amount, sources)]); stated totals are the sums."""
+#: A line for `plan_text`: (id, amount, marked sources) or (id, amount, marked sources, notes).
+LineSpec = tuple[Any, ...]
+
+
+def plan_text(periods: Sequence[tuple[str, Sequence[LineSpec]]], funding: str = "",
+              sources: Sequence[str] = ("EC", "NATIONAL", "OTHER"), *,
+              stated: Sequence[object] | None = None, name: str = "Test") -> str:
+    """A plan from (period id, [(line id, amount, sources[, notes])]), one period a year from
+    2000. An amount is written bare when an int, quoted when text or a Decimal. The stated
+    period totals are `stated` or else the sums of the lines; the programme's is their sum."""
     def amount(value: object) -> str:
         return f'"{value}"' if isinstance(value, (str, Decimal)) else str(value)
 
-    total = sum((D(str(a)) for _, lines in periods for _, a, _ in lines), D(0))
-    parts = ['[programme]\nname = "Test"\ncurrency = "EUR"\n', f'total = "{total:.2f}"\n']
+    if stated is None:
+        stated = [sum((D(str(line[1])) for line in lines), D(0)) for _, lines in periods]
+    totals = [D(str(value)) for value in stated]
+    parts = [f'[programme]\nname = {json.dumps(name)}\ncurrency = "EUR"\n',
+             f'total = "{sum(totals, D(0)):.2f}"\n']
     parts += [f'[[sources]]\nid = "{source}"\n' for source in sources]
-    for number, (period_id, lines) in enumerate(periods):
-        period_total = sum((D(str(a)) for _, a, _ in lines), D(0))
+    for number, ((period_id, lines), total) in enumerate(zip(periods, totals)):
         parts.append(f'[[periods]]\nid = "{period_id}"\nfirst_year = {2000 + number}\n'
-                     f'last_year = {2000 + number}\ntotal = "{period_total:.2f}"\n')
-        for line_id, value, marked in lines:
+                     f'last_year = {2000 + number}\ntotal = "{total:.2f}"\n')
+        for line_id, value, marked, *notes in lines:
             parts.append(f'[[periods.lines]]\nid = "{line_id}"\nactivity = "Activity {line_id}"\n'
-                         f"amount = {amount(value)}\nsources = {json.dumps(marked)}\n")
+                         f"amount = {amount(value)}\nsources = {json.dumps(list(marked))}\n"
+                         + "".join(f"notes = {json.dumps(note)}\n" for note in notes))
     return "\n".join(parts) + "\n" + funding
 
 

@@ -15,7 +15,7 @@ from budget_planner import api
 from budget_planner.cli import cli
 from budget_planner.core.model import InvalidInput, InvalidRequest
 
-from .conftest import SMALL_PLAN
+from tests.support.plans import SMALL_PLAN
 
 D = Decimal
 EC_CAP = 'name = "EC capped"\n[[funding.caps]]\nsource = "EC"\namount = 300\n'

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from budget_planner import load_plan, reconcile
-from budget_planner.core.model import Allocation, AllocationResult, Gap, SourceUse
+from budget_planner.core.model import Allocation, AllocationResult, Conflict, Gap, SourceUse
 from budget_planner.xlsx.figures import RULES_CONFLICT, workbook_figures
 from budget_planner.xlsx.layout import workbook_layout
 from budget_planner.xlsx.workbook import build_workbook
@@ -81,7 +81,8 @@ def test_the_built_workbook_has_exactly_the_layouts_names(write, tmp_path):
 def test_conflicts_and_notes_push_the_allocation_table_down(write):
     plan = small(write)
     conflicting = AllocationResult("infeasible", "highs", D(0), (), (), (),
-                                   conflicts=("first conflict", "second conflict"))
+                                   conflicts=(Conflict("min-above-max", "first conflict"),
+                                              Conflict("min-above-max", "second conflict")))
     layout = workbook_layout(plan, conflicting)
     assert (layout.allocation.header, layout.allocation.total_row) == (5, 9)
     assert layout.names["GapTotal"] == "='Allocation'!$F$10"
@@ -117,7 +118,7 @@ def test_figures_with_a_gap_and_a_cap(write):
 def test_without_an_optimal_allocation_every_amount_is_not_funded(write):
     plan = small(write)
     conflicting = AllocationResult("infeasible", "highs", D(0), (), (), (),
-                                   conflicts=("the rules conflict",))
+                                   conflicts=(Conflict("min-above-max", "the rules conflict"),))
     figures = workbook_figures(plan, reconcile(plan), conflicting)
     assert dict(figures.allocated) == {}
     assert dict(figures.gaps) == {("2020-2021", "a"): D(400), ("2020-2021", "b"): D("200.00"),

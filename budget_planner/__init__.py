@@ -1,12 +1,12 @@
 """budget_planner: programme budgets in plan files, reconciled, co-financed and reported.
 
-The library mirrors the command line: `load_plan` reads a plan, `reconcile` checks its totals,
-`lines_frame` gives its lines as a pandas DataFrame.
+The library mirrors the command line: `api` has one function per command; `load_plan` reads a
+plan, `reconcile` checks its totals, `lines_frame` gives its lines as a pandas DataFrame.
 """
 
-from .planfile.loader import load_plan
+from .core.version import __version__
 from .engine.reconcile import reconcile
+from .planfile.loader import load_plan
 from .views.tables import lines_frame
 
-__version__ = "0.1.0"
 __all__ = ["__version__", "lines_frame", "load_plan", "reconcile"]

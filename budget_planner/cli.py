@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
+from .core.version import __version__
 from .core.files import write_atomic
 from .core.model import InvalidInput, InvalidRequest, Plan, Problem
 
@@ -380,7 +380,7 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     two); prints the break-even points. Exit 0, or 2 when an input is invalid.
     """
     from . import api
-    from .engine.sweep import sweep_csv, sweep_json, sweep_text
+    from .views.sweep import sweep_csv, sweep_json, sweep_text
     from .views.render import to_json
     from .views.sweep_chart import sweep_chart
 

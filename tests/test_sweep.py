@@ -22,11 +22,9 @@ from budget_planner.engine.sweep import (
     parse_vary,
     run_sweep,
     solve_points,
-    sweep_csv,
-    sweep_json,
-    sweep_text,
     with_values,
 )
+from budget_planner.views.sweep import sweep_csv, sweep_json, sweep_text
 from budget_planner.views.sweep_chart import sweep_chart
 
 from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES, plan_text

@@ -28,13 +28,13 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from ..core.funding import Cap, Funding, ShareRule, percent_text
 from ..planfile.fields import suggest
 from ..planfile.rules import parse_share
 from ..core.model import Plan, Problem
-from ..core.money import CENT, MoneyError, display, from_cents, money_text, parse_money
+from ..core.money import CENT, MoneyError, display, from_cents, parse_money
 from .allocation import Prepared, SolvedComponents, solve_prepared
 
 KINDS = ("cap", "min", "max")

@@ -1,3 +1,16 @@
+"""Views of a parameter sweep: the CSV of every point, the text summary and the JSON."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..core.funding import percent_text
+from ..core.money import CENT, display, from_cents, money_text
+from ..engine.sweep import Axis, BreakEven, Parameter, Sweep
+from .render import text_table
+
+
 def value_column(parameter: Parameter) -> str:
     return parameter.name if parameter.money else f"{parameter.name} (%)"
 
@@ -62,7 +75,6 @@ def break_even_text(sweep: Sweep, item: BreakEven) -> str:
 
 
 def sweep_text(sweep: Sweep) -> str:
-    from ..views.render import text_table
 
     plan = sweep.plan
     infeasible = sum(1 for point in sweep.points if point.status != "optimal")

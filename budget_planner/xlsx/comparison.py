@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from ..core.version import __version__
 from ..core.files import shown_path
 from ..engine.whatif import Comparison
 from ..views.whatif_texts import cap_text, run_title, status_text

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from ..core.version import __version__
 from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Period, Plan, mark
 from ..core.money import ZERO

@@ -50,14 +50,15 @@ def default_plan() -> Path:
 
 def _solver_refusals(command: Callable[P, R]) -> Callable[P, R]:
     """A solver that cannot run as asked (CBC missing, amounts beyond what it keeps to the
-    cent) is a problem with the request, not a crash."""
+    cent) is a problem with the request, not a crash. Any other failure of the solver is an
+    internal error, for the command line to report as one."""
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from .engine.allocation import AllocationError
+        from .engine.allocation import SolverRefusal
 
         try:
             return command(*args, **kwargs)
-        except AllocationError as error:
+        except SolverRefusal as error:
             raise InvalidRequest(Problem("", "", "solver-error", str(error))) from error
 
     return run

@@ -94,3 +94,32 @@ def test_an_internal_error_exits_3_with_one_line_asking_for_a_report(runner, sma
     monkeypatch.setenv("BUDGET_PLANNER_DEBUG", "1")
     result = runner.invoke(cli, ["check", str(plan)])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_a_solver_that_fails_inside_is_an_internal_error_and_a_refusal_is_not(runner, small,
+                                                                             monkeypatch):
+    """A solver failing is a bug (exit 3); a solver that cannot run as asked is the user's to
+    fix (exit 2, with what to do)."""
+    from budget_planner.engine.allocation import AllocationError, SolverRefusal
+
+    plan, _ = small
+    monkeypatch.delenv("BUDGET_PLANNER_DEBUG", raising=False)
+
+    def fails(*arguments: object, **keywords: object) -> None:
+        raise AllocationError("the highs solver found no optimum")
+
+    monkeypatch.setattr("budget_planner.engine.allocation.solve.optimise", fails)
+    result = runner.invoke(cli, ["allocate", str(plan)])
+    assert result.exit_code == 3
+    assert result.output.startswith("budget-planner: internal error (AllocationError: the highs "
+                                    "solver found no optimum)")
+
+    def missing() -> str:
+        raise SolverRefusal("the CBC solver is not available; install pulp 3")
+
+    monkeypatch.setattr("budget_planner.engine.allocation.solve.optimise",
+                        lambda *arguments: missing())
+    result = runner.invoke(cli, ["allocate", str(plan), "--solver", "cbc"])
+    assert result.exit_code == 2
+    assert result.output == ("error: the CBC solver is not available; install pulp 3 "
+                             "[solver-error]\n")

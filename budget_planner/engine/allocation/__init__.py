@@ -5,7 +5,7 @@ steps, for callers that solve one plan many times (a sweep); `funding_findings` 
 warnings of caps that cannot cover a period, which `check` reports.
 """
 
-from .errors import AllocationError
+from .errors import AllocationError, SolverRefusal
 from .explain import funding_findings
 from .groups import Component, Group, Prepared
 from .solve import (BACKENDS, SOLVERS, GroupTotals, SolvedComponents, allocate, solve_components,
@@ -13,5 +13,5 @@ from .solve import (BACKENDS, SOLVERS, GroupTotals, SolvedComponents, allocate, 
 from .stages import Backend
 
 __all__ = ["BACKENDS", "SOLVERS", "AllocationError", "Backend", "Component", "Group",
-           "GroupTotals", "Prepared", "SolvedComponents", "allocate", "funding_findings",
-           "solve_components", "solve_prepared"]
+           "GroupTotals", "Prepared", "SolvedComponents", "SolverRefusal", "allocate",
+           "funding_findings", "solve_components", "solve_prepared"]

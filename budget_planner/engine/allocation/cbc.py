@@ -18,7 +18,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AllocationError
+from .errors import AllocationError, SolverRefusal
 from .stages import Model, Stage, Terms, kept_bound, shifted
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _cbc_program() -> str:
             return bundled
     found = shutil.which("cbc")
     if found is None:
-        raise AllocationError("the CBC solver is not available; install pulp 3 (which bundles "
+        raise SolverRefusal("the CBC solver is not available; install pulp 3 (which bundles "
                               "it) or put a `cbc` program on the PATH, or use --solver highs")
     return found
 

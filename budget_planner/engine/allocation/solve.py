@@ -25,7 +25,7 @@ from ...core.funding import Cap
 from ...core.model import Allocation, AllocationResult, Conflict, Gap, Plan
 from ...core.money import ZERO, display, from_cents, to_cents
 from .cbc import Cbc
-from .errors import AllocationError
+from .errors import AllocationError, SolverRefusal
 from .explain import gap_reason, source_uses
 from .groups import CapKey, Component, ComponentKey, Group, Prepared
 from .highs import Highs
@@ -129,7 +129,7 @@ def solve_components(plan: Plan, components: Sequence[Component],
         return {}
     largest = max([group.amount for group in groups] + list(caps.values()))
     if largest >= chosen.limit:
-        raise AllocationError(f"amounts of {display(from_cents(chosen.limit))} or more cannot "
+        raise SolverRefusal(f"amounts of {display(from_cents(chosen.limit))} or more cannot "
                               f"be allocated to the cent with {solver}"
                               + ("; use --solver highs" if solver == "cbc" else ""))
     model = build_model(groups, caps)

@@ -251,7 +251,7 @@ def diff(a: Path, b: Path, fmt: str, output: Path | None) -> None:
     Exit 0 when A and B hold the same plan, 1 when they differ, 2 when either is invalid.
     """
     from . import api
-    from .engine.diff import diff_json, diff_text
+    from .views.diff import diff_json, diff_text
     from .views.render import to_json
 
     diffed = api.diff(a, b)

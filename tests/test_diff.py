@@ -6,7 +6,8 @@ import json
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.engine.diff import diff_plans, diff_text
+from budget_planner.engine.diff import diff_plans
+from budget_planner.views.diff import diff_text
 
 from tests.support.plans import SEED_PLAN, SMALL_PLAN
 

@@ -1,7 +1,7 @@
 """Differences between two plans (either may come from a workbook): `budget-planner diff`.
 
-`diff_plans` compares by period id and line id and returns one value; the text and JSON views
-below only lay it out. Two plans are equal exactly when the diff is empty: every field a plan
+`diff_plans` compares by period id and line id and returns one value; views/diff.py lays it
+out as text and JSON. Two plans are equal exactly when the diff is empty: every field a plan
 holds is compared, except its name (the file it came from).
 """
 
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from ..core.model import Line, Period, Plan, mark
-from ..core.money import display, money_text
 
 Value = str | Decimal | None
 

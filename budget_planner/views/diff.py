@@ -1,3 +1,14 @@
+"""Views of a plan comparison: the text for a person and the JSON for a script."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..core.money import display, money_text
+from ..engine.diff import FieldChange, LineEntry, PlanDiff, Value
+
+
 def _signed(amount: Decimal) -> str:
     return ("+" if amount > 0 else "") + display(amount)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .actuals import Reporting
 from .funding import Funding
 from .money import ZERO
 
@@ -95,6 +96,8 @@ class Plan:
     periods: tuple[Period, ...]
     funding: Funding = field(default_factory=Funding)
     files: tuple[str, ...] = field(default=(), compare=False)
+    #: The `[reporting]` table: actuals files, their date, flexibility and underspend rules.
+    reporting: Reporting = field(default_factory=Reporting)
 
     @property
     def source_ids(self) -> tuple[str, ...]:

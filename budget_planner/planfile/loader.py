@@ -20,6 +20,7 @@ import tomli
 from ..core.model import Line, Origin, Period, Plan, Problem, Programme, Source
 from ..core.money import MoneyError, parse_money, type_name
 from .fields import Fields, suggest
+from .reporting import parse_reporting
 from .rules import Known, parse_funding
 
 SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -27,7 +28,7 @@ PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 LINE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 CURRENCY = re.compile(r"[A-Z]{3}")
 
-MAIN_KEYS = ("include", "programme", "sources", "periods", "funding")
+MAIN_KEYS = ("include", "programme", "sources", "periods", "funding", "reporting")
 INCLUDED_KEYS = ("include", "sources", "periods")
 PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description")
 SOURCE_KEYS = ("id", "name", "description")
@@ -299,12 +300,14 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
         known=Known(sources=tuple(s.id for s in sources),
                     periods=tuple(p.id for p in periods),
                     lines={p.id: tuple(line.id for line in p.lines) for p in periods}))
+    reporting = parse_reporting(main.data.get("reporting"), main.report)
     problems = collected.problems
-    if problems or not builder.ok or programme is None:
+    if problems or not builder.ok or programme is None or reporting is None:
         return None, problems
     plan = Plan(name=path.stem, programme=programme, sources=tuple(sources),
                 periods=tuple(periods), funding=funding,
-                files=tuple(document.file for document in collected.documents))
+                files=tuple(document.file for document in collected.documents),
+                reporting=reporting)
     return plan, []
 
 

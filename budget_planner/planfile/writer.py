@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..core.actuals import Reporting
 from ..core.model import Line, Period, Plan
 from ..core.money import CENT
 from .rules import funding_toml
@@ -87,9 +88,33 @@ def plan_toml(plan: Plan, *, comment: str = "") -> str:
         out += ["", *_period(period)]
     if not plan.funding.empty:
         out += ["", *funding_lines(plan)]
+    reporting = reporting_lines(plan.reporting)
+    if reporting:
+        out += ["", SEPARATOR, *reporting]
     return "\n".join(out) + "\n"
 
 
 def funding_lines(plan: Plan) -> list[str]:
     """The `[funding]` section, as the funding module writes it."""
     return [SEPARATOR, *funding_toml(plan.funding).rstrip("\n").split("\n")]
+
+
+def reporting_lines(reporting: Reporting) -> list[str]:
+    """The `[reporting]` table; nothing when every setting is the default."""
+    default = Reporting()
+    if reporting == default:
+        return []
+    out = ["[reporting]"]
+    if reporting.actuals:
+        out.append(f"actuals = [{', '.join(toml_string(name) for name in reporting.actuals)}]")
+    if reporting.as_of is not None:
+        out.append(f"as_of = {reporting.as_of.isoformat()}")
+    for key in ("flexibility_percent", "underspend_after_percent",
+                "underspend_threshold_percent"):
+        value = getattr(reporting, key)
+        if value != getattr(default, key):
+            out.append(f"{key} = " + (f"{int(value)}" if value == value.to_integral_value()
+                                      else f'"{value}%"'))
+    if reporting.flexibility_amount != default.flexibility_amount:
+        out.append(f"flexibility_amount = {toml_amount(reporting.flexibility_amount)}")
+    return out

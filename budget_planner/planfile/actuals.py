@@ -1,0 +1,477 @@
+"""Reading actuals files (CSV): one row per expense, checked against the plan, every problem
+reported at once as `file:ROW: column: message [code]`.
+
+Two paths give the same columns. A plain file (no quoted cells, every row complete, every
+value in its usual form) is read a column at a time, each distinct line, date, source and
+status checked once and every amount turned into cents by numpy's string functions: a million
+rows take about a second. Anything else goes through `actuals_from_cells`, which checks row by
+row and says what is wrong where; the workbook reader feeds it a sheet's cells the same way.
+tests/test_actuals_reader.py checks that the two paths agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..core.actuals import COLUMNS, REQUIRED_COLUMNS, STATUSES, Actuals
+from ..core.model import Plan, Problem
+from ..core.money import CENT, MAX_AMOUNT
+
+#: An amount as a careful export writes it: what the fast path accepts without a closer look.
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+#: Beyond this many lines a "did you mean" looks only within the period named.
+_SUGGEST_LIMIT = 2_000
+
+
+class ActualsPlan:
+    """What the reader needs of a plan: its lines by `PERIOD/LINE`, its sources, its years."""
+
+    def __init__(self, plan: Plan):
+        self.keys = tuple((period.id, line.id) for period in plan.periods for line in period.lines)
+        self.index = {f"{period}/{line}": number for number, (period, line) in enumerate(self.keys)}
+        self.sources = plan.source_ids
+        self.source_index = {source: number for number, source in enumerate(self.sources)}
+        self.currency = plan.programme.currency
+        self.first_year = min(period.first_year for period in plan.periods)
+        self.last_year = max(period.last_year for period in plan.periods)
+        self._lines_by_period: dict[str, list[str]] = {}
+        for period, line in self.keys:
+            self._lines_by_period.setdefault(period, []).append(line)
+        self._suggested: dict[str, str] = {}
+
+    def suggest_line(self, text: str) -> str:
+        """The "did you mean" of an unknown `PERIOD/LINE`, looking where it is cheap to."""
+        if text not in self._suggested:
+            period, _, line = text.partition("/")
+            if period in self._lines_by_period:
+                close = difflib.get_close_matches(line, self._lines_by_period[period], n=1)
+                found = f"{period}/{close[0]}" if close else None
+            elif len(self.index) <= _SUGGEST_LIMIT:
+                close = difflib.get_close_matches(text, list(self.index), n=1)
+                found = close[0] if close else None
+            else:
+                close = difflib.get_close_matches(period, list(self._lines_by_period), n=1)
+                found = f"{close[0]}/{line}" if close and f"{close[0]}/{line}" in self.index \
+                    else None
+            self._suggested[text] = f"; did you mean {found!r}?" if found else ""
+        return self._suggested[text]
+
+    def empty(self, files: tuple[str, ...] = (),
+              notes: tuple[tuple[str, str], ...] = ()) -> Actuals:
+        return Actuals(self.keys, self.sources, [], [], [], [], [], [], [], [], files=files,
+                       notes=notes)
+
+
+def suggest(text: str, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(text, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- reading a file ---------------------------------------------------------------------------
+
+def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actuals | None,
+                                                                           list[Problem]]:
+    """An actuals CSV file (UTF-8, a byte-order mark tolerated, a header row) as columns, or
+    None and every problem in it."""
+    known = plan if isinstance(plan, ActualsPlan) else ActualsPlan(plan)
+    shown = str(path)
+    raw, problem = read_bytes(Path(path), shown, "an actuals file (CSV)")
+    if raw is None:
+        return None, [problem] if problem else []
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(shown, "", "not-utf8", "is UTF-16 text; save it as CSV UTF-8", 1)]
+    if raw.startswith(b"PK\x03\x04"):
+        return None, [Problem(shown, "", "not-csv", "is a zip archive (an Excel workbook?); "
+                                                    "name it .xlsx to read it as a workbook")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        lineno = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(shown, "", "not-utf8", f"is not UTF-8 text (byte "
+                                                     f"0x{raw[error.start]:02x} at line {lineno});"
+                                                     " save it as CSV UTF-8", lineno)]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    notes, header_line, body, header_row = split_notes(text)
+    if header_line is None:
+        return None, [Problem(shown, "", "file-empty",
+                              "is empty" if not text.strip() else
+                              "has no header row (date,line,amount,...) after its notes")]
+    notes_of = tuple((shown, note) for note in notes)
+    fast = _plain_columns(shown, header_line, body, header_row, known, notes_of)
+    if fast is not None:
+        return fast, []
+    rows = csv.reader(io.StringIO(body))
+    header = next(csv.reader([header_line]), [])
+
+    def numbered() -> Iterable[tuple[int, list[str]]]:
+        start = header_row + 1
+        for cells in rows:
+            yield start, cells
+            start = header_row + rows.line_num + 1
+
+    try:
+        return actuals_from_cells(shown, header, numbered(), known, header_row, notes_of)
+    except csv.Error as error:
+        return None, [Problem(shown, "", "csv-syntax", f"is not valid CSV: {error}",
+                              header_row + rows.line_num)]
+
+
+def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a regular file, or None and the problem (a pipe is not opened to wait)."""
+    def fail(code: str, message: str) -> tuple[None, Problem]:
+        return None, Problem(shown, "", code, message)
+
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return fail("file-not-found", "no such file")
+    except NotADirectoryError:
+        return fail("file-not-found", "no such file (a part of the path is a file, not a folder)")
+    except IsADirectoryError:
+        return fail("not-a-file", f"is a directory, not {what}")
+    except PermissionError:
+        return fail("file-unreadable", "cannot be read: permission denied")
+    except (OSError, ValueError) as error:
+        return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
+    with os.fdopen(handle, "rb") as stream:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            return fail("not-a-file", f"is a directory, not {what}")
+        if not stat.S_ISREG(mode):
+            return fail("not-a-file", f"is not a regular file (a pipe or a device); give {what}")
+        try:
+            return stream.read(), None
+        except OSError as error:
+            return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
+
+
+def split_notes(text: str) -> tuple[list[str], str | None, str, int]:
+    """The `#` lines before the header (notes), the header line, the rest of the text and the
+    header's line number; blank lines before the header are skipped."""
+    notes = []
+    start = lineno = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        lineno += 1
+        if line.startswith("#"):
+            notes.append(line[1:].strip())
+        elif line.strip():
+            return notes, line, text[end + 1:], lineno
+        start = end + 1
+    return notes, None, "", lineno
+
+
+# --- the checked path: row by row, every problem where it is -----------------------------------
+
+def actuals_from_cells(file: str, header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]],
+                       plan: ActualsPlan, header_row: int = 1,
+                       notes: tuple[tuple[str, str], ...] = ()) -> tuple[Actuals | None,
+                                                                        list[Problem]]:
+    """Rows of cells (`(row number, cells)`; text from a CSV, typed values from a workbook)
+    under a header, checked against the plan; None and every problem when anything is wrong."""
+    problems: list[Problem] = []
+    columns = header_columns(file, header, header_row, problems)
+    if columns is None:
+        return None, problems
+    checker = _RowChecker(file, plan, columns, problems)
+    for row, cells in rows:
+        if all(_blank(cell) for cell in cells):
+            continue  # an empty row, as spreadsheets leave at the end
+        checker.check(row, cells)
+    if problems:
+        return None, problems
+    return Actuals(plan.keys, plan.sources, *checker.columns, files=(file,), notes=notes), []
+
+
+def header_columns(file: str, header: Sequence[Any], row: int,
+                   problems: list[Problem]) -> dict[str, int] | None:
+    """Each column's position; unknown, repeated and missing columns are problems."""
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        name = "" if cell is None else str(cell).strip()
+        if not name:
+            if any(not _blank(other) for other in header[position + 1:]):
+                problems.append(Problem(file, f"column {position + 1}", "unknown-column",
+                                        "a column without a name", row))
+            continue
+        if name not in COLUMNS:
+            problems.append(Problem(file, name, "unknown-column",
+                                    f"unknown column {name!r}{suggest(name, COLUMNS)} "
+                                    f"(columns: {', '.join(COLUMNS)})", row))
+        elif name in columns:
+            problems.append(Problem(file, name, "duplicate-column",
+                                    f"column {name!r} appears twice", row))
+        else:
+            columns[name] = position
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            problems.append(Problem(file, name, "missing-column",
+                                    f"the required column {name!r} is missing (the header "
+                                    "needs date, line and amount)", row))
+    return None if problems else columns
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+class _RowChecker:
+    def __init__(self, file: str, plan: ActualsPlan, columns: dict[str, int],
+                 problems: list[Problem]):
+        self.file, self.plan, self.positions, self.problems = file, plan, columns, problems
+        self.width = max(columns.values()) + 1
+        self.columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
+
+    def problem(self, row: int, column: str, code: str, message: str) -> None:
+        self.problems.append(Problem(self.file, column, code, message, row))
+
+    def cell(self, cells: Sequence[Any], name: str) -> Any:
+        position = self.positions.get(name)
+        if position is None or position >= len(cells):
+            return None
+        value = cells[position]
+        return value.strip() if isinstance(value, str) else value
+
+    def check(self, row: int, cells: Sequence[Any]) -> None:
+        before = len(self.problems)
+        if len(cells) > self.width and any(not _blank(cell) for cell in cells[self.width:]):
+            self.problem(row, f"column {self.width + 1}", "extra-cells",
+                         f"the row has {len(cells)} cells, the header names {self.width}")
+        values = {name: self.cell(cells, name) for name in COLUMNS}
+        for name in REQUIRED_COLUMNS:
+            if _blank(values[name]):
+                self.problem(row, name, "empty-cell", f"the required cell {name!r} is empty")
+        day = None if _blank(values["date"]) else self.date(row, values["date"])
+        line = None if _blank(values["line"]) else self.line(row, str(values["line"]))
+        amount = None if _blank(values["amount"]) else self.amount(row, values["amount"])
+        source = -1 if _blank(values["source"]) else self.source(row, str(values["source"]))
+        status = "reported" if _blank(values["status"]) else str(values["status"])
+        if status not in STATUSES:
+            self.problem(row, "status", "invalid-status", f"{status!r} is not a status; write "
+                                                          "reported or validated (or leave it "
+                                                          "empty for reported)")
+        if amount is not None:
+            amount = self.converted(row, amount, values["currency"], values["rate"])
+        if len(self.problems) > before:
+            return
+        reference = values["reference"]
+        if isinstance(reference, float) and reference.is_integer():
+            reference = int(reference)  # a number a spreadsheet holds as a float: 1042.0
+        assert day is not None and line is not None and amount is not None and source is not None
+        for column, value in zip(self.columns, (
+                line, source, day, int(amount * 100), status == "validated",
+                "" if reference is None else str(reference), 0, row)):
+            column.append(value)
+
+    def date(self, row: int, value: Any) -> int | None:
+        if isinstance(value, datetime):
+            if value.time() != datetime.min.time():
+                self.problem(row, "date", "invalid-date", f"{value} has a time of day; give "
+                                                          "the date alone")
+                return None
+            value = value.date()
+        if isinstance(value, date):
+            found = value
+        else:
+            text = str(value)
+            try:
+                if not _ISO_DATE.fullmatch(text):
+                    raise ValueError
+                found = date.fromisoformat(text)
+            except ValueError:
+                self.problem(row, "date", "invalid-date",
+                             f"{text!r} is not a date; write YYYY-MM-DD, such as 2020-03-15")
+                return None
+        if not self.plan.first_year <= found.year <= self.plan.last_year:
+            self.problem(row, "date", "date-outside-programme",
+                         f"{found.isoformat()} is outside the programme's years "
+                         f"({self.plan.first_year}-{self.plan.last_year})")
+            return None
+        return found.toordinal()
+
+    def line(self, row: int, text: str) -> int | None:
+        number = self.plan.index.get(text)
+        if number is None:
+            hint = ("" if "/" in text else " (write PERIOD/LINE, such as "
+                    f"{'/'.join(self.plan.keys[0])!r})" if self.plan.keys else "")
+            self.problem(row, "line", "unknown-line",
+                         f"unknown line {text!r}{self.plan.suggest_line(text)}{hint}")
+        return number
+
+    def source(self, row: int, text: str) -> int | None:
+        number = self.plan.source_index.get(text)
+        if number is None:
+            self.problem(row, "source", "unknown-source",
+                         f"unknown funding source {text!r}{suggest(text, self.plan.sources)} "
+                         f"(sources: {', '.join(self.plan.sources)})")
+        return number
+
+    def amount(self, row: int, value: Any) -> Decimal | None:
+        try:
+            return parse_actual_amount(value)
+        except AmountError as error:
+            self.problem(row, "amount", error.code, error.message)
+            return None
+
+    def converted(self, row: int, amount: Decimal, currency: Any, rate: Any) -> Decimal | None:
+        """The amount in the plan's currency: `amount / rate`, half-even to the cent."""
+        code = "" if _blank(currency) else str(currency)
+        if code and not _CURRENCY.fullmatch(code):
+            self.problem(row, "currency", "invalid-currency",
+                         f"{code!r} is not a currency; write a three-letter code such as SEK")
+            return None
+        if not code or code == self.plan.currency:
+            if not _blank(rate) and code != self.plan.currency:
+                self.problem(row, "rate", "rate-without-currency",
+                             "a rate without a currency; name the currency the amount is in")
+                return None
+            return amount
+        if _blank(rate):
+            self.problem(row, "rate", "missing-rate",
+                         f"an amount in {code} needs its rate (units of {code} per 1 "
+                         f"{self.plan.currency}, such as the Commission's monthly rate)")
+            return None
+        try:
+            value = Decimal(str(rate).strip()) if not isinstance(rate, float) else Decimal(repr(rate))
+            if not value.is_finite() or value <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            self.problem(row, "rate", "invalid-rate", f"{rate!r} is not a rate; write a number "
+                                                      "above 0, such as 10.9465")
+            return None
+        return (amount / value).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+class AmountError(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def parse_actual_amount(value: Any) -> Decimal:
+    """An amount of an actuals row: an exact decimal with at most two decimals, negative for a
+    correction. A spreadsheet float (1234.5600000001) is refused with what to write."""
+    if isinstance(value, bool):
+        raise AmountError("money-invalid", f"{value!r} is not an amount")
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = str(value).strip()
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return Decimal(text).quantize(CENT)
+    if not _NUMBER.fullmatch(text):
+        raise AmountError("money-invalid", f"{text!r} is not an amount; write digits with at "
+                                           "most two decimals, such as 1234.56 or -80.00")
+    amount = Decimal(text)
+    if not amount.is_finite():  # pragma: no cover - the pattern rules out nan and infinity
+        raise AmountError("money-invalid", f"{text!r} is not an amount")
+    if abs(amount) > MAX_AMOUNT:
+        raise AmountError("money-too-large", f"{text!r} is larger than the largest amount "
+                                             f"accepted ({MAX_AMOUNT:,})")
+    if amount != amount.quantize(CENT):
+        cents = amount.quantize(CENT)
+        if abs(amount - cents) < Decimal("0.000001"):
+            raise AmountError("amount-float",
+                              f"{text!r} is a spreadsheet float (binary rounding of an amount "
+                              f"in cents); write {cents}")
+        raise AmountError("money-precision", f"{text!r} has more than two decimals; amounts "
+                                             "are kept in whole cents")
+    return amount.quantize(CENT)
+
+
+# --- the plain path: a column at a time --------------------------------------------------------
+
+def _plain_columns(file: str, header_line: str, body: str, header_row: int,
+                   plan: ActualsPlan, notes: tuple[tuple[str, str], ...]) -> Actuals | None:
+    """The columns of a plain file, or None when any cell needs a closer look (quotes, a
+    missing cell, an unusual value, a currency): then the checked path reads it."""
+    if '"' in header_line or '"' in body:
+        return None
+    names = [name.strip() for name in header_line.split(",")]
+    if len(set(names)) != len(names) or not set(REQUIRED_COLUMNS) <= set(names) \
+            or not set(names) <= set(COLUMNS):
+        return None
+    if body.endswith("\n"):
+        body = body[:-1]
+    if not body:
+        return plan.empty((file,), notes)
+    lines = body.split("\n")
+    width = len(names)
+    if set(map(str.count, lines, [","] * len(lines))) != {width - 1}:
+        return None  # a row with too few or too many cells, or a blank line
+    cells = body.replace("\n", ",").split(",")
+    column = {name: cells[position::width] for position, name in enumerate(names)}
+    for name in ("currency", "rate"):
+        if name in column and any(column[name]):
+            if name == "rate" or set(column[name]) - {"", plan.currency}:
+                return None
+    day = _mapped(column["date"], _plain_dates(column["date"], plan))
+    line = _mapped(column["line"], plan.index)
+    sources = {"": -1, **plan.source_index}
+    source = _mapped(column["source"], sources) if "source" in column else [-1] * len(lines)
+    validated = (_mapped(column["status"], {"": False, "reported": False, "validated": True})
+                 if "status" in column else [False] * len(lines))
+    cents = _plain_cents(column["amount"])
+    if day is None or line is None or source is None or validated is None or cents is None:
+        return None
+    reference = column.get("reference", [""] * len(lines))
+    first = header_row + 1
+    return Actuals(plan.keys, plan.sources, line, source, day, cents, validated, reference,
+                   [0] * len(lines), range(first, first + len(lines)), files=(file,),
+                   notes=notes)
+
+
+def _mapped(values: list[str], table: dict[str, Any]) -> list[Any] | None:
+    """Each value looked up in `table`, or None when one is not there."""
+    if not set(values) <= table.keys():
+        return None
+    return list(map(table.__getitem__, values))
+
+
+def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:
+    """Ordinal of each distinct date that is well-formed and within the programme's years."""
+    days = {}
+    for text in set(values):
+        if _ISO_DATE.fullmatch(text):
+            try:
+                found = date.fromisoformat(text)
+            except ValueError:
+                continue
+            if plan.first_year <= found.year <= plan.last_year:
+                days[text] = found.toordinal()
+    return days
+
+
+def _plain_cents(values: list[str]) -> Any:
+    """Every amount in cents (a numpy int64 array), or None when one is not in the plain form
+    -?DIGITS[.D[D]]. Exact: the digits are read as integers, never as floats."""
+    import numpy
+
+    match = _PLAIN_AMOUNT.fullmatch
+    if not all(map(match, values)):
+        return None
+    text = numpy.array(values)
+    whole, _, fraction = numpy.strings.partition(text, ".")
+    cents = numpy.abs(whole.astype(numpy.int64)) * 100 \
+        + numpy.strings.ljust(fraction, 2, "0").astype(numpy.int64)
+    return numpy.where(numpy.strings.startswith(text, "-"), -cents, cents)

@@ -46,3 +46,36 @@ def stacked_bars_svg(categories: Sequence[str], series: Sequence[tuple[str, Sequ
         pyplot.close(figure)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG sits inside HTML
+
+
+def cumulative_lines_svg(categories: Sequence[str],
+                         series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str,
+                         unit: str) -> str:
+    """Lines over categories (years), one a series; a None value ends its line there."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter
+
+    with matplotlib.rc_context({"svg.hashsalt": "budget-planner", "svg.fonttype": "none",
+                                "font.size": 9, "font.family": "DejaVu Sans"}):
+        figure, axes = pyplot.subplots(figsize=(7.5, 3.6))
+        for number, (name, values) in enumerate(series):
+            shown = [(category, float(value)) for category, value in zip(categories, values)
+                     if value is not None]  # drawing only: amounts stay Decimal
+            axes.plot([category for category, _ in shown], [value for _, value in shown],
+                      label=name, color=PALETTE[number % len(PALETTE)], marker="o",
+                      linestyle="--" if number == 0 else "-")
+        axes.set_xticks(range(len(categories)), list(categories))
+        axes.set_title(title)
+        axes.set_ylabel(unit)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(loc="upper left", frameon=False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "budget-planner"})
+        pyplot.close(figure)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]

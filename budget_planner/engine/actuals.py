@@ -1,0 +1,456 @@
+"""Progress: money spent against the plan, per line, period, source and programme, with every
+finding a programme manager must see before reporting.
+
+Planned to date spreads each line over its period's years (`phasing.line_years`) and takes
+the years before the date, plus the date's year pro rata by whole months. Per source,
+`claimable` splits each line's spending in the proportions of the allocation (the same engine
+as `allocate`); the part of a line no source pays for is not claimable from any.
+
+Rows are summed as numpy integer cents (exact; Python integers when a sum could outgrow 64
+bits), so a million rows take well under a second.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..core.actuals import Actuals, Reporting
+from ..core.model import AllocationResult, Finding, Plan
+from ..core.money import CENT, display, from_cents, split_cents, to_cents
+from .phasing import line_years
+
+ZERO_CENTS = 0
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Spending against the plan for a line, a period or the programme."""
+
+    amount: Decimal | None
+    planned_to_date: Decimal
+    actual: Decimal
+    validated: Decimal
+    #: planned_to_date - actual: positive when spending is behind the plan.
+    variance: Decimal
+    #: actual x 100 / planned_to_date, half-up to 2 decimals; 0.00 when nothing is planned.
+    percent: Decimal
+    #: amount - actual.
+    remaining: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LineProgress:
+    period: str
+    line: str
+    activity: str
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodProgress:
+    id: str
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProgress:
+    """A source's money: allocated by the plan, claimed by rows naming it, claimable by its
+    allocated share of what each line spent, and its share of rows not yet assigned."""
+
+    id: str
+    name: str
+    allocated: Decimal
+    claimed: Decimal
+    claimable: Decimal
+    unassigned: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class YearProgress:
+    """Planned and actual money of a calendar year, and both summed from the programme's
+    start; actual is None for years after the date."""
+
+    year: int
+    planned: Decimal
+    actual: Decimal | None
+    planned_cumulative: Decimal
+    actual_cumulative: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    plan: str
+    programme_name: str
+    currency: str
+    as_of: date
+    #: How the date was chosen: "given", "plan" or "latest row".
+    as_of_from: str
+    programme: Figures
+    periods: tuple[PeriodProgress, ...]
+    lines: tuple[LineProgress, ...]
+    sources: tuple[SourceProgress, ...]
+    years: tuple[YearProgress, ...]
+    findings: tuple[Finding, ...]
+    files: tuple[str, ...] = ()
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("error") == 0
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether `progress` exits 1: an error, or with `strict` a warning too."""
+        return not self.ok or (strict and self.count("warning") > 0)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the actuals files say of themselves (such as "illustrative figures")."""
+        return tuple(finding.message for finding in self.findings
+                     if finding.code == "actuals-note")
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+def months_elapsed(as_of: date) -> int:
+    """Whole months of `as_of`'s year gone by: the month of `as_of` counts on its last day."""
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    return as_of.month - 1 + (1 if as_of.day == last_day else 0)
+
+
+def planned_to_date(years: dict[int, int], as_of: date) -> int:
+    """Cents planned by `as_of`: the years before its year, and that year's amount x months
+    elapsed / 12, half-up to the cent."""
+    months = months_elapsed(as_of)
+    total = 0
+    for year, cents in years.items():
+        if year < as_of.year:
+            total += cents
+        elif year == as_of.year:
+            total += (cents * months * 2 + 12) // 24  # x * m / 12, half-up (cents >= 0)
+    return total
+
+
+def period_months(first_year: int, last_year: int, as_of: date) -> tuple[int, int]:
+    """(months of the period gone by at `as_of`, months of the period)."""
+    total = (last_year - first_year + 1) * 12
+    gone = (as_of.year - first_year) * 12 + months_elapsed(as_of)
+    return max(0, min(total, gone)), total
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def percent_of(actual: int, planned: int) -> Decimal:
+    if planned == 0:
+        return Decimal("0.00")
+    return (Decimal(actual * 100) / planned).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def figures(amount: int | None, planned: int, actual: int, validated: int) -> Figures:
+    whole = amount or 0
+    return Figures(None if amount is None else from_cents(amount), from_cents(planned),
+                   from_cents(actual), from_cents(validated), from_cents(planned - actual),
+                   percent_of(actual, planned), from_cents(whole - actual))
+
+
+class _Sums:
+    """The rows summed by line, (line, source) and year, exactly, with numpy."""
+
+    def __init__(self, actuals: Actuals, lines: int, sources: int, as_of: date,
+                 first_year: int, last_year: int):
+        import numpy
+
+        np = numpy
+        count = len(actuals)
+        cents = np.asarray(actuals.cents, dtype=np.int64) if count else np.zeros(0, np.int64)
+        biggest = int(np.abs(cents).max()) if count else 0
+        if biggest * max(count, 1) >= 2**62:  # a sum could overflow: Python integers
+            cents = np.array([int(value) for value in actuals.cents], dtype=object)
+        day = np.asarray(actuals.day, dtype=np.int64)
+        line = np.asarray(actuals.line, dtype=np.int64)
+        source = np.asarray(actuals.source, dtype=np.int64)
+        validated = np.asarray(actuals.validated, dtype=bool)
+        counted = day <= as_of.toordinal()
+        self.counted = counted
+        self.later_count = int(count - counted.sum())
+        self.later_sum = int(cents[~counted].sum()) if self.later_count else 0
+        zero = np.zeros if cents.dtype != object else (lambda size, **_: np.array([0] * size,
+                                                                                   dtype=object))
+        c_line, c_cents = line[counted], cents[counted]
+        width = sources + 1  # column 0: no source
+        self.width = width
+        self.actual = zero(lines, dtype=np.int64)
+        np.add.at(self.actual, c_line, c_cents)
+        self.validated = zero(lines, dtype=np.int64)
+        mask = validated[counted]
+        np.add.at(self.validated, c_line[mask], c_cents[mask])
+        pair = c_line * width + (source[counted] + 1)
+        self.by_pair = zero(lines * width, dtype=np.int64)
+        np.add.at(self.by_pair, pair, c_cents)
+        self.pair_rows = np.bincount(pair, minlength=lines * width)
+        self.pair = pair
+        years = ((day[counted] - date(1970, 1, 1).toordinal()).astype("datetime64[D]")
+                 .astype("datetime64[Y]").astype(np.int64) + 1970)
+        self.by_year = zero(last_year - first_year + 1, dtype=np.int64)
+        np.add.at(self.by_year, years - first_year, c_cents)
+
+
+def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, *,
+             as_of: date | None = None, reporting: Reporting | None = None) -> Progress:
+    """Every figure and finding of the plan's spending at `as_of` (by default the plan's
+    `[reporting] as_of`, else the date of the latest row)."""
+    reporting = reporting or plan.reporting
+    as_of, as_of_from = _date(plan, actuals, as_of, reporting)
+    keys = [(period, line) for period in plan.periods for line in period.lines]
+    first_year = min(period.first_year for period in plan.periods)
+    last_year = max(period.last_year for period in plan.periods)
+    sums = _Sums(actuals, len(keys), len(plan.sources), as_of, first_year, last_year)
+    actual = [int(value) for value in sums.actual]
+    validated = [int(value) for value in sums.validated]
+    by_pair = sums.by_pair
+    width = sums.width
+    findings: list[Finding] = [Finding("info", "actuals-note", f"{file}: {text}")
+                               for file, text in actuals.notes if text]
+
+    lines: list[LineProgress] = []
+    period_rows: list[PeriodProgress] = []
+    yearly = [0] * (last_year - first_year + 1)
+    number = 0
+    total = [0, 0, 0, 0]  # amount, planned, actual, validated
+    flexibility = (reporting.flexibility_percent, to_cents(reporting.flexibility_amount))
+    for period in plan.periods:
+        sums_here = [0, 0, 0, 0]
+        for line in period.lines:
+            years = line_years(period, line)
+            for year, cents in years.items():
+                yearly[year - first_year] += cents
+            planned = planned_to_date(years, as_of)
+            amount = None if line.amount is None else to_cents(line.amount)
+            spent = actual[number]
+            lines.append(LineProgress(period.id, line.id, line.activity,
+                                      figures(amount, planned, spent, validated[number])))
+            findings += _line_findings(period.id, line, amount or 0, spent, flexibility)
+            for index, value in enumerate((amount or 0, planned, spent, validated[number])):
+                sums_here[index] += value
+            number += 1
+        stated = to_cents(period.total)
+        period_rows.append(PeriodProgress(period.id, figures(*sums_here)))
+        if sums_here[2] > stated:
+            findings.append(Finding(
+                "error", "period-overspend",
+                f"the period's actual {display(from_cents(sums_here[2]))} exceeds its total "
+                f"{display(period.total)} by {display(from_cents(sums_here[2] - stated))}; "
+                "flexibility never raises a period's total", period=period.id,
+                expected=period.total, actual=from_cents(sums_here[2]),
+                difference=from_cents(sums_here[2] - stated)))
+        findings += _underspend(period, sums_here[1], sums_here[2], as_of, reporting)
+        total = [a + b for a, b in zip(total, sums_here)]
+    stated = to_cents(plan.programme.total)
+    if total[2] > stated:
+        findings.append(Finding(
+            "error", "programme-overspend",
+            f"the programme's actual {display(from_cents(total[2]))} exceeds its total "
+            f"{display(plan.programme.total)} by {display(from_cents(total[2] - stated))}; "
+            "flexibility never raises the programme's total", expected=plan.programme.total,
+            actual=from_cents(total[2]), difference=from_cents(total[2] - stated)))
+
+    sources, source_findings = _sources(plan, keys, allocation, actual, by_pair, width,
+                                        sums, actuals)
+    findings += source_findings
+    findings += _duplicates(actuals, sums.counted, keys)
+    if sums.later_count:
+        findings.append(Finding(
+            "info", "after-as-of",
+            f"{sums.later_count:,} row(s) dated after {as_of.isoformat()} with "
+            f"{display(from_cents(sums.later_sum))} in all are not counted",
+            actual=from_cents(sums.later_sum)))
+    if allocation is None or allocation.status != "optimal":
+        findings.append(Finding("warning", "allocation-conflict",
+                                "the funding rules conflict, so nothing is allocated: each "
+                                "source's allocated and claimable amounts are 0 (see allocate)"))
+    years = _years(first_year, yearly, [int(value) for value in sums.by_year], as_of)
+    return Progress(plan.name, plan.programme.name, plan.programme.currency, as_of, as_of_from,
+                    figures(*total), tuple(period_rows), tuple(lines), tuple(sources), years,
+                    tuple(findings), actuals.files)
+
+
+def _date(plan: Plan, actuals: Actuals, as_of: date | None,
+          reporting: Reporting) -> tuple[date, str]:
+    if as_of is not None:
+        return as_of, "given"
+    if reporting.as_of is not None:
+        return reporting.as_of, "plan"
+    if len(actuals):
+        return date.fromordinal(int(max(actuals.day))), "latest row"
+    first = min(period.first_year for period in plan.periods)
+    return date(first, 1, 1), "latest row"
+
+
+def _line_findings(period: str, line: Any, amount: int, spent: int,
+                   flexibility: tuple[Decimal, int]) -> list[Finding]:
+    if spent <= amount:
+        return []
+    percent, floor = flexibility
+    allowance = max(Decimal(amount) * percent / HUNDRED, Decimal(floor))
+    over = spent - amount
+    allowed = (f"the flexibility allowance of {display(allowance / 100)} "
+               f"(the larger of {percent.normalize():f} % of the amount and "
+               f"{display(from_cents(floor))})")
+    amount_text, over_text = display(from_cents(amount)), display(from_cents(over))
+    common = dict(period=period, line=line.id, expected=from_cents(amount),
+                  actual=from_cents(spent), difference=from_cents(over))
+    if over > allowance:
+        return [Finding("error", "overspend-beyond-flexibility",
+                        f"{line.activity!r} spent {display(from_cents(spent))}, "
+                        f"{over_text} over its amount {amount_text}: more than {allowed}",
+                        **common)]  # type: ignore[arg-type]
+    return [Finding("warning", "overspend-within-flexibility",
+                    f"{line.activity!r} spent {display(from_cents(spent))}, {over_text} over "
+                    f"its amount {amount_text}, within {allowed}; justify it in the report",
+                    **common)]  # type: ignore[arg-type]
+
+
+def _underspend(period: Any, planned: int, spent: int, as_of: date,
+                reporting: Reporting) -> list[Finding]:
+    gone, months = period_months(period.first_year, period.last_year, as_of)
+    if planned <= 0 or gone * HUNDRED < reporting.underspend_after_percent * months:
+        return []
+    threshold = reporting.underspend_threshold_percent
+    if spent * HUNDRED >= threshold * planned:
+        return []
+    return [Finding("warning", "underspend-risk",
+                    f"{gone} of the period's {months} months have passed and its actual "
+                    f"{display(from_cents(spent))} is {percent_of(spent, planned)} % of its "
+                    f"planned to date {display(from_cents(planned))}, below "
+                    f"{threshold.normalize():f} %: the money is at risk of being cut",
+                    period=period.id, expected=from_cents(planned), actual=from_cents(spent),
+                    difference=from_cents(spent - planned))]
+
+
+def _sources(plan: Plan, keys: list[tuple[Any, Any]], allocation: AllocationResult | None,
+             actual: list[int], by_pair: Any, width: int, sums: _Sums,
+             actuals: Actuals) -> tuple[list[SourceProgress], list[Finding]]:
+    """Allocated, claimed, claimable and unassigned per source; eligibility and over-claims."""
+    count = len(plan.sources)
+    index = {source: number for number, source in enumerate(plan.source_ids)}
+    line_index = {(period.id, line.id): number for number, (period, line) in enumerate(keys)}
+    shares: dict[int, list[int]] = {}  # line -> allocated cents per source, then the gap
+    allocated = [0] * count
+    if allocation is not None and allocation.status == "optimal":
+        for item in allocation.allocations:
+            number = line_index[item.period, item.line]
+            cents = to_cents(item.amount)
+            shares.setdefault(number, [0] * (count + 1))[index[item.source]] += cents
+            allocated[index[item.source]] += cents
+    claimed = [int(value) for value in by_pair.reshape(-1, width).sum(axis=0)[1:]] \
+        if len(keys) else [0] * count
+    claimable = [0] * count
+    unassigned = [0] * count
+    findings: list[Finding] = []
+    pair_rows = sums.pair_rows
+    nonzero = [int(value) for value in (pair_rows.reshape(-1, width)[:, 1:] > 0).nonzero()[0]] \
+        if len(keys) else []
+    for number in sorted(set(nonzero) | {n for n, value in enumerate(actual) if value}):
+        period, line = keys[number]
+        amount = to_cents(line.amount) if line.amount is not None else 0
+        weights = shares.get(number, [0] * (count + 1))
+        weights[count] = max(0, amount - sum(weights[:count]))
+        loose = int(by_pair[number * width])
+        for source, part in enumerate(split_cents(actual[number], weights)[:count]):
+            claimable[source] += part
+        for source, part in enumerate(split_cents(loose, weights)[:count]):
+            unassigned[source] += part
+        for source in range(count):
+            rows = int(pair_rows[number * width + source + 1])
+            if not rows:
+                continue
+            source_id = plan.source_ids[source]
+            sum_here = int(by_pair[number * width + source + 1])
+            where = dict(period=period.id, line=line.id)
+            if source_id not in line.sources:
+                findings.append(Finding(
+                    "error", "ineligible-source",
+                    f"{rows:,} row(s) with {display(from_cents(sum_here))} claim "
+                    f"{plan.source(source_id).name} ({source_id}), which is not marked for "
+                    f"{line.activity!r} (first at {_first_row(actuals, sums, number * width + source + 1)})",
+                    actual=from_cents(sum_here), **where))  # type: ignore[arg-type]
+            elif sum_here > weights[source]:
+                findings.append(Finding(
+                    "error", "source-overclaimed",
+                    f"claims on {plan.source(source_id).name} ({source_id}) add up to "
+                    f"{display(from_cents(sum_here))}, more than the "
+                    f"{display(from_cents(weights[source]))} it is allocated on "
+                    f"{line.activity!r}", expected=from_cents(weights[source]),
+                    actual=from_cents(sum_here),
+                    difference=from_cents(sum_here - weights[source]),
+                    **where))  # type: ignore[arg-type]
+    sources = [SourceProgress(source.id, source.name, from_cents(allocated[n]),
+                              from_cents(claimed[n]), from_cents(claimable[n]),
+                              from_cents(unassigned[n]))
+               for n, source in enumerate(plan.sources)]
+    return sources, findings
+
+
+def _first_row(actuals: Actuals, sums: _Sums, pair: int) -> str:
+    """`file:ROW` of the first counted row of a (line, source) pair."""
+    import numpy
+
+    counted_rows = numpy.nonzero(sums.counted)[0]
+    first = int(counted_rows[numpy.argmax(sums.pair == pair)])
+    return _where(actuals, first)
+
+
+def _where(actuals: Actuals, row: int) -> str:
+    file = actuals.files[int(actuals.file[row])] if actuals.files else ""
+    return f"{file}:{int(actuals.row[row])}"
+
+
+def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> list[Finding]:
+    """Rows with the same line, reference, date and amount (rows without a reference are not
+    compared: nothing tells two of them apart)."""
+    references = actuals.reference
+    repeated = {reference for reference, times in Counter(references).items()
+                if times > 1 and reference}
+    if not repeated:
+        return []
+    groups: dict[tuple[int, str, int, int], list[int]] = {}
+    for row, reference in enumerate(references):
+        if reference in repeated and counted[row]:
+            key = (int(actuals.line[row]), reference, int(actuals.day[row]),
+                   int(actuals.cents[row]))
+            groups.setdefault(key, []).append(row)
+    findings = []
+    for (line, reference, day, cents), rows in groups.items():
+        if len(rows) < 2:
+            continue
+        period, plan_line = keys[line]
+        findings.append(Finding(
+            "warning", "duplicate-expense",
+            f"{len(rows)} rows with reference {reference!r}, {date.fromordinal(day).isoformat()} "
+            f"and {display(from_cents(cents))}: {', '.join(_where(actuals, row) for row in rows)}"
+            "; is one expense counted twice?", period=period.id, line=plan_line.id,
+            actual=from_cents(cents * len(rows))))
+    return findings
+
+
+def _years(first_year: int, planned: list[int], spent: list[int],
+           as_of: date) -> tuple[YearProgress, ...]:
+    rows = []
+    planned_sum = spent_sum = 0
+    for offset, (plan_cents, spent_cents) in enumerate(zip(planned, spent)):
+        year = first_year + offset
+        planned_sum += plan_cents
+        spent_sum += spent_cents
+        past = year <= as_of.year
+        rows.append(YearProgress(year, from_cents(plan_cents),
+                                 from_cents(spent_cents) if past else None,
+                                 from_cents(planned_sum),
+                                 from_cents(spent_sum) if past else None))
+    return tuple(rows)

@@ -26,6 +26,7 @@ from .engine.scenario import Applied, Scenario, apply_scenarios, load_scenario
 from .planfile.loader import load_plan
 
 if TYPE_CHECKING:
+    from .engine.actuals import Progress as Spending
     from .engine.diff import PlanDiff
     from .engine.sweep import Sweep
     from .engine.whatif import Comparison
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from .xlsx.workbook import BuildInfo
 
 __all__ = ["InvalidInput", "InvalidRequest", "allocate", "build", "check", "default_plan",
-           "diff", "import_workbook", "report", "show", "sweep", "whatif"]
+           "diff", "import_workbook", "progress", "report", "show", "sweep", "whatif"]
 
 SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
 P = ParamSpec("P")
@@ -109,18 +110,28 @@ class Checked:
     inputs: tuple[str, ...]
 
 
-def check(path: Path | None = None) -> Checked:
+@_solver_refusals
+def check(path: Path | None = None, actuals: Sequence[Path] = (),
+          as_of: str | None = None) -> Checked:
     """The reconciliation of a plan, or of a workbook made by `build` (.xlsx), whose totals
-    overwritten by typed numbers are findings too."""
+    overwritten by typed numbers are findings too; with actuals (given, or listed in the
+    plan), the findings of `progress` as well."""
+    import dataclasses
+
     if path is not None and is_workbook_path(path):
         from .xlsx.reader import reconcile_workbook
 
         result, problems = reconcile_workbook(path)
         if result is None:
             raise InvalidInput(problems)
-        return Checked(result, (str(path),))
-    plan = read_plan(path)
-    return Checked(_reconciled(plan), plan.files)
+        plan, inputs = (_load_any(path)[0] if actuals else None), (str(path),)
+    else:
+        plan = read_plan(path)
+        result, inputs = _reconciled(plan), plan.files
+    spending, files = _spending(plan, actuals, as_of) if plan is not None else (None, ())
+    if spending is not None:
+        result = dataclasses.replace(result, findings=result.findings + spending.findings)
+    return Checked(result, (*inputs, *files))
 
 
 def _reconciled(plan: Plan) -> Reconciliation:
@@ -171,17 +182,23 @@ class Built:
     allocation: AllocationResult
     info: BuildInfo
     inputs: tuple[str, ...]
+    #: With actuals: spending against the plan, for the Progress sheet.
+    progress: Spending | None = None
 
 
 @_solver_refusals
-def build(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Built:
-    """The figures of the workbook for the plan with the scenarios laid over it."""
+def build(path: Path | None = None, scenarios: Sequence[Path] = (),
+          actuals: Sequence[Path] = (), as_of: str | None = None) -> Built:
+    """The figures of the workbook for the plan with the scenarios laid over it (and its
+    spending, with actuals)."""
     from .xlsx.workbook import BuildInfo
 
     plan = read_plan(path)
     applied = lay_over(plan, scenarios)
     info = BuildInfo(plan_files=plan.files, scenario_files=tuple(str(path) for path in scenarios))
-    return Built(applied.plan, _solve(applied.plan), info, applied.plan.files)
+    allocation = _solve(applied.plan)
+    spending, files = _spending(applied.plan, actuals, as_of, allocation=allocation)
+    return Built(applied.plan, allocation, info, (*applied.plan.files, *files), spending)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +211,12 @@ class Reported:
 
 
 @_solver_refusals
-def report(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Reported:
+def report(path: Path | None = None, scenarios: Sequence[Path] = (),
+           actuals: Sequence[Path] = (), as_of: str | None = None) -> Reported:
     """The report of the plan; with scenarios, of the plan as they leave it, with each step
-    of laying them over compared."""
+    of laying them over compared; with actuals, its spending too."""
+    import dataclasses
+
     from .engine.whatif import stacked
     from .views.reports import build_report
 
@@ -209,7 +229,66 @@ def report(path: Path | None = None, scenarios: Sequence[Path] = ()) -> Reported
         result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
     else:
         result = build_report(applied.plan, _reconciled(applied.plan), _solve(applied.plan), names)
-    return Reported(result, applied.plan, applied.plan.files)
+    spending, files = _spending(result.plan, actuals, as_of, allocation=result.allocation)
+    if spending is not None:
+        result = dataclasses.replace(result, progress=spending)
+    return Reported(result, applied.plan, (*applied.plan.files, *files))
+
+
+@dataclass(frozen=True, slots=True)
+class Progressed:
+    """Spending against the plan, and the plan."""
+
+    progress: Spending
+    plan: Plan
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def progress(path: Path | None = None, actuals: Sequence[Path] = (),
+             as_of: str | None = None) -> Progressed:
+    """The plan's spending at a date, from its actuals files (given, else those the plan's
+    `[reporting]` lists)."""
+    plan = read_plan(path)
+    spending, files = _spending(plan, actuals, as_of, required=True)
+    assert spending is not None
+    return Progressed(spending, plan, (*plan.files, *files))
+
+
+def _spending(plan: Plan, actuals: Sequence[Path], as_of: str | None, *,
+              allocation: AllocationResult | None = None,
+              required: bool = False) -> tuple[Spending | None, tuple[str, ...]]:
+    """Progress against the actuals files (given, else listed in the plan) and the files;
+    None when there are none and none are required."""
+    from .core.money import MoneyError
+    from .engine.actuals import progress as spent
+    from .planfile.reporting import actuals_paths, parse_date
+    from .xlsx.actuals import read_actuals
+
+    problems: list[Problem] = []
+    date = None
+    if as_of is not None:
+        try:
+            date = parse_date(as_of)
+        except MoneyError as error:
+            problems.append(Problem("--as-of", "", error.code, error.message))
+    paths = tuple(actuals) or actuals_paths(plan)
+    if not paths:
+        if required:
+            problems.append(Problem(plan.files[0] if plan.files else plan.name,
+                                    "reporting.actuals", "no-actuals",
+                                    "no actuals files: give --actuals FILE or list them in the "
+                                    "plan's [reporting] actuals"))
+        if problems:
+            raise InvalidInput(problems)
+        return None, ()
+    read, found = read_actuals(paths, plan)
+    problems += found
+    if problems or read is None:
+        raise InvalidInput(problems)
+    if allocation is None:
+        allocation = _solve(plan)
+    return spent(plan, read, allocation, as_of=date), tuple(str(path) for path in paths)
 
 
 @dataclass(frozen=True, slots=True)

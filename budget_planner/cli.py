@@ -153,6 +153,19 @@ scenario_option = click.option(
     help="Lay a scenario file over the plan (repeatable, applied in order).")
 
 
+def actuals_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--actuals FILE` (repeatable) and `--as-of DATE`, which override the plan's
+    `[reporting]` table."""
+    command = click.option(
+        "--as-of", "as_of", default=None, metavar="DATE",
+        help="Report as of this date (YYYY-MM-DD). Default: the plan's [reporting] as_of, "
+             "else the latest row's date.")(command)
+    return click.option(
+        "--actuals", "actuals", multiple=True, type=click.Path(path_type=Path),
+        help="Actuals file, CSV or .xlsx (repeatable). Default: the plan's [reporting] "
+             "actuals.")(command)
+
+
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budget-planner")
 def cli() -> None:
@@ -167,17 +180,20 @@ def cli() -> None:
 @format_option("text", "json", "markdown")
 @output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-def check(plan: Path | None, fmt: str, output: Path | None, strict: bool) -> None:
+@actuals_options
+def check(plan: Path | None, fmt: str, output: Path | None, strict: bool,
+          actuals: tuple[Path, ...], as_of: str | None) -> None:
     """Reconcile lines with period and programme totals; list every finding.
 
     Exit 0 when no error is found, 1 when one is (with --strict, a warning too),
     2 when the plan is invalid. PLAN may be a workbook made by `build` (.xlsx): a total whose
-    formula was overwritten by a typed number is then an error too.
+    formula was overwritten by a typed number is then an error too. With actuals (--actuals,
+    or the plan's [reporting] actuals), the findings of `progress` are added.
     """
     from . import api
     from .views.render import check_json, check_markdown, check_text, to_json
 
-    checked = api.check(plan)
+    checked = api.check(plan, actuals, as_of)
     result = checked.reconciliation
     views = {"text": check_text, "markdown": check_markdown,
              "json": lambda value: to_json(check_json(value))}
@@ -206,20 +222,26 @@ def show(plan: Path | None, fmt: str, output: Path | None) -> None:
 @scenario_option
 @click.option("-o", "--output", type=OutputPath(), default=None,
               help="Workbook to write (atomically). Default: output/<plan-name>.xlsx.")
-def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None) -> None:
+@actuals_options
+def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
+          actuals: tuple[Path, ...], as_of: str | None) -> None:
     """Build the Excel budget workbook: Summary, one sheet per period, Allocation, Sources,
     Findings and About, with live formulas for every total.
 
     The same plan always gives a byte-identical file (set SOURCE_DATE_EPOCH to date it).
+    With actuals (--actuals, or the plan's [reporting] actuals) a Progress sheet is added.
     """
     from . import api
+    from .xlsx.progress import progress_sheets
     from .xlsx.workbook import build_workbook
 
-    built = api.build(plan, scenarios)
+    built = api.build(plan, scenarios, actuals, as_of)
     for conflict in built.allocation.conflicts:  # the workbook lists them too; do not let them pass
         click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
                    err=True)
-    data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info))
+    sheets = progress_sheets(built.progress) if built.progress is not None else ()
+    data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info,
+                                                 sheets=sheets))
     emit(data, output or default_output(built.plan, ".xlsx"), built.inputs)
 
 
@@ -300,19 +322,51 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
 @format_option("html", "markdown")
 @click.option("-o", "--output", type=OutputPath(), default=None,
               help="Report to write (atomically). Default: output/<plan-name>.html or .md.")
-def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+@actuals_options
+def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Path | None,
+           actuals: tuple[Path, ...], as_of: str | None) -> None:
     """Write the report to hand over before reporting: totals and findings, the funding table,
     allocation by source per period (chart), gaps with reasons, source utilisation.
 
     HTML is one self-contained file (inline CSS and SVG), readable on screen and in print.
+    With actuals (--actuals, or the plan's [reporting] actuals) a Progress section is added.
     """
     from . import api
     from .views.reports import render_html, render_markdown
 
-    reported = api.report(plan, scenarios)
+    reported = api.report(plan, scenarios, actuals, as_of)
     text = render_html(reported.report) if fmt == "html" else render_markdown(reported.report)
     emit(text, output or default_output(reported.plan, ".html" if fmt == "html" else ".md"),
          reported.inputs)
+
+
+@cli.command()
+@plan_argument
+@actuals_options
+@format_option("text", "json", "csv", "markdown")
+@output_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fmt: str,
+             output: Path | None, strict: bool) -> None:
+    """Spending against the plan: planned to date, actual, validated, variance, percent and
+    remaining per line, period and programme; allocated, claimed and claimable per source;
+    overspending, ineligible claims, underspend risk and duplicates as findings.
+
+    Exit 0, 1 on an error finding (with --strict, a warning too), 2 on invalid input.
+    """
+    from . import api
+    from .views.progress import progress_csv, progress_json, progress_markdown, progress_text
+    from .views.render import to_json
+
+    progressed = api.progress(plan, actuals, as_of)
+    result = progressed.progress
+    views = {"text": progress_text, "markdown": progress_markdown, "csv": progress_csv,
+             "json": lambda value: to_json(progress_json(value))}
+    if fmt == "csv":
+        for finding in result.findings:
+            click.echo(f"{finding.severity}: {finding.code}: {finding.message}", err=True)
+    emit(views[fmt](result), output, progressed.inputs)
+    sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
 # --- what-if runs and parameter sweeps ------------------------------------------------------

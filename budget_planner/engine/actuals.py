@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..core.actuals import Actuals, Reporting
+from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Plan
 from ..core.money import CENT, display, from_cents, split_cents, to_cents
 from .phasing import line_years

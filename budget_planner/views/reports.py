@@ -15,10 +15,12 @@ from ..core.model import AllocationResult, Plan
 from ..core.money import ZERO
 from ..engine.reconcile import Reconciliation
 from .charts import stacked_bars_svg
+from .progress import as_of_text, progress_chart
 from .templates import template_environment
 from .whatif import comparison_chart as draw_comparison
 
 if TYPE_CHECKING:
+    from ..engine.actuals import Progress
     from ..engine.whatif import Comparison
 
 
@@ -45,6 +47,8 @@ class Report:
     gaps_by_period: tuple[Decimal, ...]
     #: With scenarios: the baseline, then each scenario added in turn (`whatif.stacked`).
     comparison: Comparison | None = None
+    #: With actuals: spending against the plan (`engine.actuals.progress`).
+    progress: Progress | None = None
 
 
 def build_report(plan: Plan, reconciliation: Reconciliation, allocation: AllocationResult,
@@ -78,10 +82,16 @@ def render_html(report: Report) -> str:
     comparison_chart = None
     if report.comparison is not None:
         comparison_chart = Markup(draw_comparison(report.comparison))
+    spending = report.progress
     return template.render(report=report, chart=Markup(funding_chart(report)),
-                           comparison=report.comparison, comparison_chart=comparison_chart)
+                           comparison=report.comparison, comparison_chart=comparison_chart,
+                           progress=spending,
+                           progress_as_of=as_of_text(spending) if spending else None,
+                           progress_chart=Markup(progress_chart(spending)) if spending else None)
 
 
 def render_markdown(report: Report) -> str:
+    spending = report.progress
     return template_environment(autoescape=False).get_template("report.md.j2").render(
-        report=report, comparison=report.comparison)
+        report=report, comparison=report.comparison, progress=spending,
+        progress_as_of=as_of_text(spending) if spending else None)

@@ -12,7 +12,7 @@ from typing import Any
 from ..core.actuals import Actuals, join_actuals
 from ..core.model import Plan, Problem
 from ..planfile.actuals import ActualsPlan, actuals_from_cells, read_actuals_csv
-from .reader import open_sheets
+from .safe_open import Refused, open_workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -40,9 +40,10 @@ def read_actuals_workbook(path: Path | str, plan: ActualsPlan) -> tuple[Actuals 
                                                                          list[Problem]]:
     """The first sheet of a workbook: `#` notes in column A, then the header row, then rows."""
     shown = str(path)
-    grids, problems = open_sheets(path)
-    if grids is None:
-        return None, problems
+    try:
+        grids = open_workbook(Path(path)).grids
+    except Refused as refused:
+        return None, [Problem(shown, "", refused.code, refused.message)]
     if not grids:
         return None, [Problem(shown, "", "file-empty", "has no sheet")]
     grid = next(iter(grids.values()))

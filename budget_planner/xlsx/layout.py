@@ -19,6 +19,9 @@ from ..core.model import AllocationResult, Plan
 SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET = (
     "Summary", "Allocation", "Sources", "Findings", "About", "_plan")
 FIXED_SHEETS = (SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET)
+#: Sheets a build may add (`sheets=` of `build_workbook`): no period sheet takes their names.
+PROGRESS = "Progress"
+OPTIONAL_SHEETS = (PROGRESS,)
 #: The first cell of the `_plan` sheet and the layout version beside it.
 PLAN_MARKER, PLAN_FORMAT = "budget-planner plan", "1"
 #: Header labels of a period sheet's table; source columns sit between Amount and Notes.
@@ -63,7 +66,7 @@ _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 def period_sheet_names(plan: Plan) -> dict[str, str]:
     """The worksheet name of each period: its id, shortened and made unique when it must be."""
-    taken = {name.casefold() for name in FIXED_SHEETS} | {"history"}
+    taken = {name.casefold() for name in (*FIXED_SHEETS, *OPTIONAL_SHEETS)} | {"history"}
     names: dict[str, str] = {}
     for period in plan.periods:
         base = _SHEET_FORBIDDEN.sub("_", period.id)[:31]

@@ -587,11 +587,3 @@ def reconcile_workbook(path: Path | str) -> tuple[Reconciliation | None, list[Pr
     result = reconcile(read.plan, funding=funding_findings(read.plan))
     return replace(result, findings=result.findings + read.findings), []
 
-
-
-def open_sheets(path: Path | str) -> tuple[dict[str, Grid] | None, list[Problem]]:
-    """The cells of every sheet of any workbook (not only one made by `build`), in sheet
-    order, opened defensively as above; None and the problem when it cannot be read."""
-    reader = _Reader(Path(path))
-    grids = _open(reader)
-    return grids, reader.problems

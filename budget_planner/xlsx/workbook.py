@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.version import __version__
@@ -675,8 +676,13 @@ def _status_colours(ws: "Worksheet", first_row: int, first_col: int, last_row: i
 
 # --- the whole workbook ----------------------------------------------------------------------
 
+#: Writes one more sheet (such as Progress) with the workbook's helpers (`out.sheet(name,
+#: widths)` gives a sheet with text, money and formula writers) and the layout of the others.
+SheetWriter = Callable[[Any, WorkbookLayout], None]
+
+
 def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, info: BuildInfo,
-           when: datetime) -> None:
+           when: datetime, sheets: Sequence[SheetWriter] = ()) -> None:
     """Every sheet, each from the figures and the layout alone. The Summary is the first tab
     but is filled last: XlsxWriter numbers shared strings in the order they are written, so
     this order keeps the bytes of earlier builds (the content does not depend on it)."""
@@ -687,6 +693,8 @@ def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, i
     _allocation_sheet(out, figures, layout)
     _sources_sheet(out, figures, layout)
     _findings_sheet(out, figures)
+    for write in sheets:
+        write(out, layout)
     _about_sheet(out, figures, info, when)
     _plan_sheet(out, figures.plan)
     _summary_sheet(summary, figures, layout)
@@ -696,15 +704,17 @@ def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, i
 
 
 def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
-                   info: BuildInfo | None = None, when: datetime | None = None) -> bytes:
-    """The workbook's bytes: the same plan, allocation and inputs always give the same bytes."""
+                   info: BuildInfo | None = None, when: datetime | None = None,
+                   sheets: Sequence[SheetWriter] = ()) -> bytes:
+    """The workbook's bytes: the same plan, allocation and inputs always give the same bytes.
+    `sheets` write further sheets (such as Progress) after Findings."""
     when = document_time() if when is None else when
     figures = workbook_figures(plan, reconcile(plan, funding=funding_findings(plan)), allocation)
     layout = workbook_layout(plan, allocation)
     book, buffer = deterministic_book(
         f"{plan.programme.name}: budget", "Programme budget and co-financing",
         f"Built by budget-planner {__version__} from plan {plan.name}", when)
-    _write(book, figures, layout, info or BuildInfo(), when)
+    _write(book, figures, layout, info or BuildInfo(), when, sheets)
     return finished_bytes(book, buffer, when)
 
 

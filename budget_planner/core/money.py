@@ -83,7 +83,7 @@ def to_cents(amount: Decimal) -> int:
 
 
 def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
+    return Decimal(cents).scaleb(-2)  # exact: the digits, two of them decimals
 
 
 def split_cents(total: int, weights: Sequence[int | Decimal]) -> list[int]:

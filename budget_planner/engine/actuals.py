@@ -13,7 +13,6 @@ bits), so a million rows take well under a second.
 from __future__ import annotations
 
 import calendar
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,7 +21,7 @@ from typing import Any
 from ..core.actuals import Actuals, Reporting
 from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Plan
-from ..core.money import CENT, display, from_cents, split_cents, to_cents
+from ..core.money import CENT, display, from_cents, to_cents
 from .phasing import line_years
 
 ZERO_CENTS = 0
@@ -215,8 +214,6 @@ def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, 
     sums = _Sums(actuals, len(keys), len(plan.sources), as_of, first_year, last_year)
     actual = [int(value) for value in sums.actual]
     validated = [int(value) for value in sums.validated]
-    by_pair = sums.by_pair
-    width = sums.width
     findings: list[Finding] = [Finding("info", "actuals-note", f"{file}: {text}")
                                for file, text in actuals.notes if text]
 
@@ -262,8 +259,7 @@ def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, 
             "flexibility never raises the programme's total", expected=plan.programme.total,
             actual=from_cents(total[2]), difference=from_cents(total[2] - stated)))
 
-    sources, source_findings = _sources(plan, keys, allocation, actual, by_pair, width,
-                                        sums, actuals)
+    sources, source_findings = _sources(plan, keys, allocation, sums.actual, sums, actuals)
     findings += source_findings
     findings += _duplicates(actuals, sums.counted, keys)
     if sums.later_count:
@@ -336,76 +332,99 @@ def _underspend(period: Any, planned: int, spent: int, as_of: date,
 
 
 def _sources(plan: Plan, keys: list[tuple[Any, Any]], allocation: AllocationResult | None,
-             actual: list[int], by_pair: Any, width: int, sums: _Sums,
-             actuals: Actuals) -> tuple[list[SourceProgress], list[Finding]]:
+             actual: Any, sums: _Sums, actuals: Actuals) -> tuple[list[SourceProgress],
+                                                                  list[Finding]]:
     """Allocated, claimed, claimable and unassigned per source; eligibility and over-claims."""
-    count = len(plan.sources)
-    index = {source: number for number, source in enumerate(plan.source_ids)}
+    import numpy as np
+
+    count, lines, width = len(plan.sources), len(keys), sums.width
+    source_ids = plan.source_ids
+    index = {source: number for number, source in enumerate(source_ids)}
     line_index = {(period.id, line.id): number for number, (period, line) in enumerate(keys)}
-    shares: dict[int, list[int]] = {}  # line -> allocated cents per source, then the gap
-    allocated = [0] * count
+    weights = np.zeros((lines, count + 1), dtype=np.int64)  # allocated per source, then gap
     if allocation is not None and allocation.status == "optimal":
         for item in allocation.allocations:
-            number = line_index[item.period, item.line]
-            cents = to_cents(item.amount)
-            shares.setdefault(number, [0] * (count + 1))[index[item.source]] += cents
-            allocated[index[item.source]] += cents
-    claimed = [int(value) for value in by_pair.reshape(-1, width).sum(axis=0)[1:]] \
-        if len(keys) else [0] * count
-    claimable = [0] * count
-    unassigned = [0] * count
+            weights[line_index[item.period, item.line], index[item.source]] += to_cents(item.amount)
+    amounts = np.array([to_cents(line.amount) if line.amount is not None else 0
+                        for _, line in keys], dtype=np.int64)
+    weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
+    by_pair = sums.by_pair.reshape(lines, width)
+    rows = sums.pair_rows.reshape(lines, width)[:, 1:]
+    claims = by_pair[:, 1:]
+    claimable = split_rows(actual, weights)[:, :count].sum(axis=0)
+    unassigned = split_rows(by_pair[:, 0], weights)[:, :count].sum(axis=0)
+    eligible = np.zeros((lines, count), dtype=bool)
+    for number, (_, line) in enumerate(keys):
+        for source in line.sources:
+            eligible[number, index[source]] = True
     findings: list[Finding] = []
-    pair_rows = sums.pair_rows
-    nonzero = [int(value) for value in (pair_rows.reshape(-1, width)[:, 1:] > 0).nonzero()[0]] \
-        if len(keys) else []
-    for number in sorted(set(nonzero) | {n for n, value in enumerate(actual) if value}):
+    offending = (rows > 0) & (~eligible | (claims > weights[:, :count]))
+    first_rows = _first_rows(sums, actuals) if (offending & ~eligible).any() else {}
+    for number, source in zip(*offending.nonzero()):
+        number, source = int(number), int(source)
         period, line = keys[number]
-        amount = to_cents(line.amount) if line.amount is not None else 0
-        weights = shares.get(number, [0] * (count + 1))
-        weights[count] = max(0, amount - sum(weights[:count]))
-        loose = int(by_pair[number * width])
-        for source, part in enumerate(split_cents(actual[number], weights)[:count]):
-            claimable[source] += part
-        for source, part in enumerate(split_cents(loose, weights)[:count]):
-            unassigned[source] += part
-        for source in range(count):
-            rows = int(pair_rows[number * width + source + 1])
-            if not rows:
-                continue
-            source_id = plan.source_ids[source]
-            sum_here = int(by_pair[number * width + source + 1])
-            where = dict(period=period.id, line=line.id)
-            if source_id not in line.sources:
-                findings.append(Finding(
-                    "error", "ineligible-source",
-                    f"{rows:,} row(s) with {display(from_cents(sum_here))} claim "
-                    f"{plan.source(source_id).name} ({source_id}), which is not marked for "
-                    f"{line.activity!r} (first at {_first_row(actuals, sums, number * width + source + 1)})",
-                    actual=from_cents(sum_here), **where))  # type: ignore[arg-type]
-            elif sum_here > weights[source]:
-                findings.append(Finding(
-                    "error", "source-overclaimed",
-                    f"claims on {plan.source(source_id).name} ({source_id}) add up to "
-                    f"{display(from_cents(sum_here))}, more than the "
-                    f"{display(from_cents(weights[source]))} it is allocated on "
-                    f"{line.activity!r}", expected=from_cents(weights[source]),
-                    actual=from_cents(sum_here),
-                    difference=from_cents(sum_here - weights[source]),
-                    **where))  # type: ignore[arg-type]
-    sources = [SourceProgress(source.id, source.name, from_cents(allocated[n]),
-                              from_cents(claimed[n]), from_cents(claimable[n]),
-                              from_cents(unassigned[n]))
+        source_id = source_ids[source]
+        name = plan.sources[source].name
+        sum_here, allocated_here = int(claims[number, source]), int(weights[number, source])
+        where = dict(period=period.id, line=line.id)
+        if not eligible[number, source]:
+            findings.append(Finding(
+                "error", "ineligible-source",
+                f"{int(rows[number, source]):,} row(s) with {display(from_cents(sum_here))} "
+                f"claim {name} ({source_id}), which is not marked for {line.activity!r} (first "
+                f"at {first_rows[number * width + source + 1]})", actual=from_cents(sum_here),
+                **where))  # type: ignore[arg-type]
+        else:
+            findings.append(Finding(
+                "error", "source-overclaimed",
+                f"claims on {name} ({source_id}) add up to {display(from_cents(sum_here))}, "
+                f"more than the {display(from_cents(allocated_here))} it is allocated on "
+                f"{line.activity!r}", expected=from_cents(allocated_here),
+                actual=from_cents(sum_here), difference=from_cents(sum_here - allocated_here),
+                **where))  # type: ignore[arg-type]
+    allocated = weights[:, :count].sum(axis=0)
+    claimed = claims.sum(axis=0) if lines else [0] * count
+    sources = [SourceProgress(source.id, source.name, from_cents(int(allocated[n])),
+                              from_cents(int(claimed[n])), from_cents(int(claimable[n])),
+                              from_cents(int(unassigned[n])))
                for n, source in enumerate(plan.sources)]
     return sources, findings
 
 
-def _first_row(actuals: Actuals, sums: _Sums, pair: int) -> str:
-    """`file:ROW` of the first counted row of a (line, source) pair."""
-    import numpy
+def split_rows(totals: Any, weights: Any) -> Any:
+    """`split_cents` of each total over its row of weights, for all rows at once (numpy):
+    parts in proportion, by largest remainder, ties to the earlier weight."""
+    import numpy as np
 
-    counted_rows = numpy.nonzero(sums.counted)[0]
-    first = int(counted_rows[numpy.argmax(sums.pair == pair)])
-    return _where(actuals, first)
+    totals = np.asarray(totals)
+    size = np.abs(totals)
+    if len(size) and int(size.max()) * int(weights.max(initial=0)) * 2 >= 2**63:
+        size, weights = size.astype(object), weights.astype(object)  # exact beyond 64 bits
+    weight_sums = weights.sum(axis=1)
+    divisor = np.where(weight_sums > 0, weight_sums, 1)[:, None]
+    product = size[:, None] * weights
+    parts, remainders = product // divisor, product % divisor
+    left = size - parts.sum(axis=1)
+    order = np.argsort(-remainders.astype(float) if remainders.dtype == object
+                       else -remainders, axis=1, kind="stable")
+    if remainders.dtype == object:  # floats may tie where integers do not: sort exactly
+        order = np.array([sorted(range(row.size), key=lambda n, row=row: -row[n])
+                          for row in remainders], dtype=np.int64).reshape(remainders.shape)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(order.shape[1]), order.shape),
+                      axis=1)
+    parts = parts + (ranks < left[:, None])
+    parts[weight_sums <= 0] = 0
+    return np.where(totals[:, None] < 0, -parts, parts)
+
+
+def _first_rows(sums: _Sums, actuals: Actuals) -> dict[int, str]:
+    """`file:ROW` of the first counted row of each (line, source) pair."""
+    import numpy as np
+
+    counted_rows = np.nonzero(sums.counted)[0]
+    pairs, first = np.unique(sums.pair, return_index=True)
+    return {int(pair): _where(actuals, int(counted_rows[at])) for pair, at in zip(pairs, first)}
 
 
 def _where(actuals: Actuals, row: int) -> str:
@@ -416,28 +435,36 @@ def _where(actuals: Actuals, row: int) -> str:
 def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> list[Finding]:
     """Rows with the same line, reference, date and amount (rows without a reference are not
     compared: nothing tells two of them apart)."""
-    references = actuals.reference
-    repeated = {reference for reference, times in Counter(references).items()
-                if times > 1 and reference}
-    if not repeated:
+    import numpy as np
+
+    rows = np.nonzero(counted)[0]
+    if len(rows) < 2:
         return []
+    line = np.asarray(actuals.line)[rows]
+    day = np.asarray(actuals.day)[rows]
+    cents = np.asarray(actuals.cents)[rows]
+    order = np.lexsort((cents, day, line))
+    same = ((line[order][1:] == line[order][:-1]) & (day[order][1:] == day[order][:-1])
+            & (cents[order][1:] == cents[order][:-1]))
+    candidates = set(order[1:][same].tolist()) | set(order[:-1][same].tolist())
     groups: dict[tuple[int, str, int, int], list[int]] = {}
-    for row, reference in enumerate(references):
-        if reference in repeated and counted[row]:
-            key = (int(actuals.line[row]), reference, int(actuals.day[row]),
-                   int(actuals.cents[row]))
-            groups.setdefault(key, []).append(row)
+    for at in sorted(int(rows[number]) for number in candidates):
+        reference = str(actuals.reference[at])
+        if reference:
+            key = (int(actuals.line[at]), reference, int(actuals.day[at]),
+                   int(actuals.cents[at]))
+            groups.setdefault(key, []).append(at)
     findings = []
-    for (line, reference, day, cents), rows in groups.items():
-        if len(rows) < 2:
+    for (number, reference, ordinal, amount), found in groups.items():
+        if len(found) < 2:
             continue
-        period, plan_line = keys[line]
+        period, plan_line = keys[number]
         findings.append(Finding(
             "warning", "duplicate-expense",
-            f"{len(rows)} rows with reference {reference!r}, {date.fromordinal(day).isoformat()} "
-            f"and {display(from_cents(cents))}: {', '.join(_where(actuals, row) for row in rows)}"
-            "; is one expense counted twice?", period=period.id, line=plan_line.id,
-            actual=from_cents(cents * len(rows))))
+            f"{len(found)} rows with reference {reference!r}, "
+            f"{date.fromordinal(ordinal).isoformat()} and {display(from_cents(amount))}: "
+            f"{', '.join(_where(actuals, at) for at in found)}; is one expense counted twice?",
+            period=period.id, line=plan_line.id, actual=from_cents(amount * len(found))))
     return findings
 
 

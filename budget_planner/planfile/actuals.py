@@ -443,9 +443,8 @@ def _plain_columns(file: str, header_line: str, body: str, header_row: int,
 
 def _mapped(values: list[str], table: dict[str, Any]) -> list[Any] | None:
     """Each value looked up in `table`, or None when one is not there."""
-    if not set(values) <= table.keys():
-        return None
-    return list(map(table.__getitem__, values))
+    found = list(map(table.get, values))
+    return None if None in found else found
 
 
 def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:

@@ -16,6 +16,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from ..core.actuals import Actuals, Reporting
@@ -214,7 +215,7 @@ def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, 
     sums = _Sums(actuals, len(keys), len(plan.sources), as_of, first_year, last_year)
     actual = [int(value) for value in sums.actual]
     validated = [int(value) for value in sums.validated]
-    findings: list[Finding] = [Finding("info", "actuals-note", f"{file}: {text}")
+    findings: list[Finding] = [Finding("info", "actuals-note", f"{shown(file)}: {text}")
                                for file, text in actuals.notes if text]
 
     lines: list[LineProgress] = []
@@ -427,9 +428,15 @@ def _first_rows(sums: _Sums, actuals: Actuals) -> dict[int, str]:
     return {int(pair): _where(actuals, int(counted_rows[at])) for pair, at in zip(pairs, first)}
 
 
+def shown(file: str) -> str:
+    """A file as findings name it: as given when relative, else by its name alone, so that a
+    report sent on names no folder of the machine that made it."""
+    return file if not Path(file).is_absolute() else Path(file).name
+
+
 def _where(actuals: Actuals, row: int) -> str:
     file = actuals.files[int(actuals.file[row])] if actuals.files else ""
-    return f"{file}:{int(actuals.row[row])}"
+    return f"{shown(file)}:{int(actuals.row[row])}"
 
 
 def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> list[Finding]:

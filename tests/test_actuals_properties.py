@@ -1,0 +1,128 @@
+"""Properties of progress that hold for any rows: sums are exact, claimables add up per line,
+and neither the order of the rows nor how they are split over files changes a figure."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy
+from hypothesis import given, settings, strategies as st
+
+from budget_planner.core.actuals import ActualRow, actuals_from_rows, join_actuals
+from budget_planner.core.model import Allocation, AllocationResult, Line, Period, Plan, Programme, Source
+from budget_planner.core.money import split_cents
+from budget_planner.engine.actuals import progress, split_rows
+from budget_planner.views.progress import progress_json
+
+SOURCES = ("EC", "NATIONAL", "OTHER")
+LINES = (("P1", "a", "100000.00", ("EC", "NATIONAL")), ("P1", "b", "2500.50", ("OTHER",)),
+         ("P2", "c", "0.00", ("EC",)), ("P2", "d", "777.77", ("EC", "NATIONAL", "OTHER")))
+PLAN = Plan(
+    "props", Programme("Props", "EUR", Decimal("103278.27")),
+    tuple(Source(source, source) for source in SOURCES),
+    (Period("P1", "", 2020, 2022, Decimal("102500.50"),
+            tuple(Line(line, line, Decimal(amount), marks) for p, line, amount, marks in LINES
+                  if p == "P1")),
+     Period("P2", "", 2023, 2023, Decimal("777.77"),
+            tuple(Line(line, line, Decimal(amount), marks) for p, line, amount, marks in LINES
+                  if p == "P2"))))
+#: Shares that do not divide evenly, and a gap on line d.
+ALLOCATION = AllocationResult("optimal", "by hand", Decimal(0), (
+    Allocation("P1", "a", "EC", Decimal("33333.33")),
+    Allocation("P1", "a", "NATIONAL", Decimal("66666.67")),
+    Allocation("P1", "b", "OTHER", Decimal("2500.50")),
+    Allocation("P2", "d", "EC", Decimal("111.11")),
+    Allocation("P2", "d", "OTHER", Decimal("333.33"))), (), ())
+KEYS = tuple((period, line) for period, line, _, _ in LINES)
+
+rows = st.builds(
+    lambda key, day, cents, source, validated, reference: ActualRow(
+        date(2020, 1, 1).fromordinal(date(2020, 1, 1).toordinal() + day), *KEYS[key],
+        Decimal(cents) / 100, source, "validated" if validated else "reported", reference,
+        "a.csv", 0),
+    st.integers(0, len(KEYS) - 1), st.integers(0, 4 * 365 - 1),
+    st.integers(-10**9, 10**9) | st.sampled_from([0, 1, -1, 10**16]),
+    st.sampled_from([None, *SOURCES]), st.booleans(), st.sampled_from(["", "R1", "R2"]))
+
+
+def numbered(found: list[ActualRow], file: str = "a.csv") -> list[ActualRow]:
+    return [ActualRow(row.date, row.period, row.line, row.amount, row.source, row.status,
+                      row.reference, file, number + 2) for number, row in enumerate(found)]
+
+
+def figures(found: list[ActualRow], *, split: int | None = None) -> dict:
+    """Every figure of progress at the end of the programme, findings by code and place."""
+    if split is None:
+        actuals = actuals_from_rows(numbered(found), KEYS, SOURCES)
+    else:
+        actuals = join_actuals([actuals_from_rows(numbered(found[:split], "a.csv"), KEYS,
+                                                  SOURCES),
+                                actuals_from_rows(numbered(found[split:], "b.csv"), KEYS,
+                                                  SOURCES)])
+    result = progress(PLAN, actuals, ALLOCATION, as_of=date(2023, 12, 31))
+    data = progress_json(result)
+    data["findings"] = sorted((f["code"], f["period"] or "", f["line"] or "", f["actual"] or "")
+                              for f in data.pop("findings"))
+    return data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, max_size=40))
+def test_line_actuals_add_up_to_the_file_total(found):
+    data = figures(found)
+    total = sum((row.amount for row in found), Decimal(0))
+    assert sum(Decimal(line["actual"]) for line in data["lines"]) == total
+    assert Decimal(data["programme"]["actual"]) == total
+    assert sum(Decimal(period["actual"]) for period in data["periods"]) == total
+    assert sum(Decimal(source["claimed"]) for source in data["sources"]) == total - sum(
+        (row.amount for row in found if row.source is None), Decimal(0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, max_size=40), st.randoms(use_true_random=False))
+def test_reordering_the_rows_changes_nothing(found, random):
+    shuffled = list(found)
+    random.shuffle(shuffled)
+    assert figures(shuffled) == figures(found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, max_size=40), st.data())
+def test_splitting_a_file_in_two_changes_nothing(found, data):
+    split = data.draw(st.integers(0, len(found)))
+    assert figures(found, split=split) == figures(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10**18, 10**18), min_size=1, max_size=8),
+       st.lists(st.lists(st.integers(0, 10**17), min_size=4, max_size=4), min_size=8,
+                max_size=8))
+def test_claimables_add_up_per_line(totals, weights):
+    """Each line's parts add up to its spending (the gap's part included), whatever the
+    sizes: the numpy split is the exact split_cents, row by row."""
+    weights = weights[:len(totals)]
+    parts = split_rows(numpy.array(totals, dtype=object if max(map(abs, totals)) >= 2**62
+                                   else numpy.int64),
+                       numpy.array(weights, dtype=numpy.int64))
+    for total, row_weights, row in zip(totals, weights, parts.tolist()):
+        assert row == split_cents(total, row_weights)
+        assert sum(row) == (total if sum(row_weights) > 0 else 0)
+
+
+def test_a_line_with_spending_and_a_gap_splits_it_between_sources_and_the_gap():
+    found = [ActualRow(date(2023, 5, 1), "P2", "d", Decimal("777.77"), "EC", "reported", "",
+                       "a.csv", 2)]
+    sources = {s["id"]: Decimal(s["claimable"]) for s in figures(found)["sources"]}
+    # Shares of 777.77: EC 111.11, OTHER 333.33, the gap 333.33; the gap's part is nobody's.
+    assert sources == {"EC": Decimal("111.11"), "NATIONAL": Decimal(0),
+                       "OTHER": Decimal("333.33")}
+
+
+def test_sums_beyond_64_bits_stay_exact():
+    biggest = Decimal("999999999999999.99")
+    found = [ActualRow(date(2020, 2, 1), "P1", "a", biggest, "EC", "reported", "", "a.csv", 2)
+             ] * 100
+    data = figures(found)
+    assert Decimal(data["programme"]["actual"]) == biggest * 100  # 10^17, beyond 2^63 cents
+    assert sum(Decimal(s["claimable"]) for s in data["sources"]) == biggest * 100

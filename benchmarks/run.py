@@ -93,6 +93,8 @@ class Benchmark:
     #: What is known of the cause, printed when the target is missed.
     why: str = ""
     note: str = ""
+    #: A command run once, untimed, before the benchmark (making its input).
+    prepare: list[str] | None = None
     subject_runs: list[Run] = field(default_factory=list)
     baseline_runs: list[Run] = field(default_factory=list)
 
@@ -127,6 +129,7 @@ def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
                         str(path)], check=True, cwd=ROOT)
     workbook = work / "build.xlsx"
     cells = work / "cells.pickle"
+    actuals = work / f"actuals-{lines}.csv"
     size = f"{lines:,} lines"
     scale = lines / small
     scaled = (f"; the plain model is measured at {small:,} lines and its time scaled ×{scale:g} "
@@ -175,6 +178,18 @@ def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
                   [*CLI, "allocate", str(SEED), "--format", "json"],
                   "under 10 s of wall time (baseline: one `allocate` run ×1,000)", None,
                   baseline_scale=1000, max_seconds=10),
+        Benchmark("progress", f"{10 * lines:,} rows, {size}",
+                  [*CLI, "progress", str(plan), "--actuals", str(actuals), "--format", "json",
+                   "-o", str(work / "progress.json")],
+                  [PYTHON, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1], dtype=str)",
+                   str(actuals)],
+                  "≤ 3× `pandas.read_csv` of the same file with dtype=str", 3,
+                  prepare=[PYTHON, "-m", "benchmarks.make_actuals", "--plan", str(plan),
+                           "--rows", str(10 * lines), "--out", str(actuals)],
+                  note="the subject reads the plan, allocates it (for each source's claimable "
+                       "share), reads and checks every row against the plan, computes every "
+                       "figure and finding and writes the JSON; the baseline only parses the "
+                       "CSV into strings. Rows from `benchmarks/make_actuals.py`"),
         Benchmark("--help", "", [*CLI, "--help"], [PYTHON, "-c", "import click"],
                   "≤ 3× `python -c 'import click'`", 3),
     ]
@@ -287,6 +302,38 @@ def report(results: list[Benchmark], lines: int, repeat: int, objective: str) ->
         "Notes:", *notes, ""])
 
 
+def update_rows(page: str, results: list[Benchmark], lines: int, repeat: int) -> str:
+    """The page with the rows of `results` replaced (or added before `--help`), their notes
+    added, and the peak memory raised if one of them used more."""
+    out = page.split("\n")
+    for result in results:
+        row = (f"| {result.name} | {result.size} | {result.subject_seconds:.3f} | "
+               f"{result.baseline_seconds:.3f} | {result.ratio:.3f} | {result.peak_mib:,.0f} | "
+               f"{result.target} | {'yes' if result.met else 'NO'} |")
+        at = next((n for n, line in enumerate(out) if line.startswith(f"| {result.name} |")),
+                  None)
+        if at is None:
+            at = next(n for n, line in enumerate(out) if line.startswith("| --help |"))
+            out.insert(at, row)
+        else:
+            out[at] = row
+        note = (f"- {result.name}: {result.note}; measured on its own "
+                f"(`--only {result.name}`), {repeat} run{'s' * (repeat != 1)}.")
+        out = [line for line in out if not line.startswith(f"- {result.name}: ")]
+        if result.limit is not None and result.ratio > result.limit:
+            out.append(f"- {result.name}: target missed by "
+                       f"{result.ratio / result.limit - 1:.0%} (ratio {result.ratio:.3f})"
+                       + (f": {result.why}." if result.why else "."))
+        out.insert(len(out) - 1 if out[-1] == "" else len(out), note)
+    text = "\n".join(out)
+    peak = re.search(r"Peak memory of any command on ([\d,]+) lines: ([\d,]+) MiB", text)
+    if peak and peak.group(1) == f"{lines:,}":
+        highest = max([int(peak.group(2).replace(",", ""))] + [round(r.peak_mib) for r in results])
+        text = text.replace(peak.group(0), f"Peak memory of any command on {lines:,} lines: "
+                                           f"{highest:,} MiB")
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=100_000)
@@ -295,14 +342,26 @@ def main(argv: list[str] | None = None) -> None:
                              "(default: --lines; a smaller size is scaled linearly)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--only", action="append", default=None, metavar="NAME",
+                        help="run only this benchmark (repeatable) and update its row of --out, "
+                             "keeping the other rows as they are")
     args = parser.parse_args(argv)
     baseline_lines = args.baseline_lines or args.lines
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
         results = benchmarks(args.lines, baseline_lines, work)
-        prepare_cells(next(b for b in results if b.name == "build"), work)
+        if args.only:
+            unknown = set(args.only) - {result.name for result in results}
+            if unknown:
+                parser.error(f"no benchmark named {', '.join(sorted(unknown))}")
+            results = [result for result in results if result.name in args.only]
+        if any(result.name == "build" for result in results):
+            prepare_cells(next(b for b in results if b.name == "build"), work)
         done: dict[str, Benchmark] = {}
         for result in results:
+            if result.prepare is not None:
+                subprocess.run(result.prepare, check=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
             if result.baseline_of is not None:
                 result.baseline_runs = done[result.baseline_of].baseline_runs
             for _ in range(args.repeat):
@@ -312,8 +371,12 @@ def main(argv: list[str] | None = None) -> None:
             done[result.name] = result
             print(f"{result.name}: {result.subject_seconds:.3f}s vs "
                   f"{result.baseline_seconds:.3f}s, ratio {result.ratio:.3f}", file=sys.stderr)
-        objective = same_objective(results, args.lines, baseline_lines, work)
-        text = report(results, args.lines, args.repeat, objective)
+        if args.only:
+            text = update_rows(args.out.read_text(encoding="utf-8"), results, args.lines,
+                               args.repeat)
+        else:
+            objective = same_objective(results, args.lines, baseline_lines, work)
+            text = report(results, args.lines, args.repeat, objective)
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

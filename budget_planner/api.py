@@ -261,9 +261,8 @@ def _spending(plan: Plan, actuals: Sequence[Path], as_of: str | None, *,
     """Progress against the actuals files (given, else listed in the plan) and the files;
     None when there are none and none are required."""
     from .core.money import MoneyError
-    from .engine.actuals import progress as spent
     from .planfile.reporting import actuals_paths, parse_date
-    from .xlsx.actuals import read_actuals
+    from .xlsx.actuals import progress_of, read_actuals
 
     problems: list[Problem] = []
     date = None
@@ -282,13 +281,12 @@ def _spending(plan: Plan, actuals: Sequence[Path], as_of: str | None, *,
         if problems:
             raise InvalidInput(problems)
         return None, ()
-    read, found = read_actuals(paths, plan)
-    problems += found
-    if problems or read is None:
+    if problems:  # a bad --as-of: say what else is wrong too
+        raise InvalidInput(problems + read_actuals(paths, plan)[1])
+    spending, problems = progress_of(plan, paths, as_of=date, allocation=allocation)
+    if spending is None:
         raise InvalidInput(problems)
-    if allocation is None:
-        allocation = _solve(plan)
-    return spent(plan, read, allocation, as_of=date), tuple(str(path) for path in paths)
+    return spending, tuple(str(path) for path in paths)
 
 
 @dataclass(frozen=True, slots=True)

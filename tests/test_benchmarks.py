@@ -27,7 +27,7 @@ def test_the_suite_runs_and_writes_its_report(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     names = [row.split("|")[1].strip() for row in rows[1:]]
     assert names == ["check", "allocate (HiGHS)", "allocation engine", "allocate (CBC)", "build",
-                     "sweep", "--help"]
+                     "sweep", "progress", "--help"]
     seconds = {}
     for name, row in zip(names, rows[1:]):
         subject, baseline, ratio = (float(cell) for cell in row.split("|")[3:6])
@@ -76,3 +76,19 @@ def test_the_objective_sentence_says_whether_and_why_they_differ():
     assert "budget-planner's is 0.07 smaller, which cannot be" in sentence("1000.17")
     assert "varied between runs" in sentence("1000.10", ours={Decimal(1), Decimal(2)})
     assert "1,000.20 with `--solver cbc`" in sentence("1000.10", ours_cbc={Decimal("1000.20")})
+
+
+def test_one_benchmark_alone_updates_its_row_and_keeps_the_others(tmp_path):
+    out = tmp_path / "performance.md"
+    page = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    out.write_text(page, encoding="utf-8")
+    main(["--lines", "300", "--repeat", "1", "--only", "progress", "--out", str(out)])
+    text = out.read_text(encoding="utf-8")
+    [row] = [line for line in text.splitlines() if line.startswith("| progress |")]
+    assert row.startswith("| progress | 3,000 rows, 300 lines | ")
+    subject, baseline, ratio = (float(cell) for cell in row.split("|")[3:6])
+    assert abs(ratio - subject / baseline) <= 0.05 * ratio
+    others = [line for line in page.splitlines() if not line.startswith(("| progress |",
+                                                                          "- progress:"))]
+    assert [line for line in text.splitlines() if line in others] == others  # all kept
+    assert "- progress: the subject reads the plan" in text

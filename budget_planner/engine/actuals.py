@@ -13,6 +13,7 @@ bits), so a million rows take well under a second.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -203,10 +204,17 @@ class _Sums:
         np.add.at(self.by_year, years - first_year, c_cents)
 
 
-def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, *,
+def progress(plan: Plan, actuals: Actuals,
+             allocation: AllocationResult | Shares | Callable[[], Shares] | None, *,
              as_of: date | None = None, reporting: Reporting | None = None) -> Progress:
     """Every figure and finding of the plan's spending at `as_of` (by default the plan's
-    `[reporting] as_of`, else the date of the latest row)."""
+    `[reporting] as_of`, else the date of the latest row). `allocation` is the plan's, or its
+    `allocation_shares`, or a function giving them, called only once the figures that do not
+    need them are done (so that another process may allocate meanwhile); None counts as rules
+    that conflict."""
+    if actuals.keys and actuals.keys != tuple((period.id, line.id) for period in plan.periods
+                                              for line in period.lines):
+        raise ValueError("the actuals were read against another plan")
     reporting = reporting or plan.reporting
     as_of, as_of_from = _date(plan, actuals, as_of, reporting)
     keys = [(period, line) for period in plan.periods for line in period.lines]
@@ -260,7 +268,11 @@ def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, 
             "flexibility never raises the programme's total", expected=plan.programme.total,
             actual=from_cents(total[2]), difference=from_cents(total[2] - stated)))
 
-    sources, source_findings = _sources(plan, keys, allocation, sums.actual, sums, actuals)
+    if callable(allocation):
+        allocation = allocation()
+    shares = allocation if isinstance(allocation, Shares) else allocation_shares(plan,
+                                                                                 allocation)
+    sources, source_findings = _sources(plan, keys, shares, sums.actual, sums, actuals)
     findings += source_findings
     findings += _duplicates(actuals, sums.counted, keys)
     if sums.later_count:
@@ -269,7 +281,7 @@ def progress(plan: Plan, actuals: Actuals, allocation: AllocationResult | None, 
             f"{sums.later_count:,} row(s) dated after {as_of.isoformat()} with "
             f"{display(from_cents(sums.later_sum))} in all are not counted",
             actual=from_cents(sums.later_sum)))
-    if allocation is None or allocation.status != "optimal":
+    if not shares.optimal:
         findings.append(Finding("warning", "allocation-conflict",
                                 "the funding rules conflict, so nothing is allocated: each "
                                 "source's allocated and claimable amounts are 0 (see allocate)"))
@@ -332,7 +344,7 @@ def _underspend(period: Any, planned: int, spent: int, as_of: date,
                     difference=from_cents(spent - planned))]
 
 
-def _sources(plan: Plan, keys: list[tuple[Any, Any]], allocation: AllocationResult | None,
+def _sources(plan: Plan, keys: list[tuple[Any, Any]], shares: Shares,
              actual: Any, sums: _Sums, actuals: Actuals) -> tuple[list[SourceProgress],
                                                                   list[Finding]]:
     """Allocated, claimed, claimable and unassigned per source; eligibility and over-claims."""
@@ -341,14 +353,7 @@ def _sources(plan: Plan, keys: list[tuple[Any, Any]], allocation: AllocationResu
     count, lines, width = len(plan.sources), len(keys), sums.width
     source_ids = plan.source_ids
     index = {source: number for number, source in enumerate(source_ids)}
-    line_index = {(period.id, line.id): number for number, (period, line) in enumerate(keys)}
-    weights = np.zeros((lines, count + 1), dtype=np.int64)  # allocated per source, then gap
-    if allocation is not None and allocation.status == "optimal":
-        for item in allocation.allocations:
-            weights[line_index[item.period, item.line], index[item.source]] += to_cents(item.amount)
-    amounts = np.array([to_cents(line.amount) if line.amount is not None else 0
-                        for _, line in keys], dtype=np.int64)
-    weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
+    weights = shares.weights
     by_pair = sums.by_pair.reshape(lines, width)
     rows = sums.pair_rows.reshape(lines, width)[:, 1:]
     claims = by_pair[:, 1:]
@@ -390,6 +395,34 @@ def _sources(plan: Plan, keys: list[tuple[Any, Any]], allocation: AllocationResu
                               from_cents(int(unassigned[n])))
                for n, source in enumerate(plan.sources)]
     return sources, findings
+
+
+@dataclass(frozen=True, slots=True)
+class Shares:
+    """What progress needs of an allocation: per line (plan order) the cents of each source
+    (plan order), then the part no source pays; `optimal` False when the rules conflict. A
+    few megabytes of integers, cheap to hand from a process that allocated."""
+
+    optimal: bool
+    weights: Any
+
+
+def allocation_shares(plan: Plan, allocation: AllocationResult | None) -> Shares:
+    import numpy as np
+
+    keys = [(period.id, line) for period in plan.periods for line in period.lines]
+    count = len(plan.sources)
+    index = {source: number for number, source in enumerate(plan.source_ids)}
+    line_index = {(period, line.id): number for number, (period, line) in enumerate(keys)}
+    weights = np.zeros((len(keys), count + 1), dtype=np.int64)
+    optimal = allocation is not None and allocation.status == "optimal"
+    if optimal:
+        for item in allocation.allocations:  # type: ignore[union-attr]
+            weights[line_index[item.period, item.line], index[item.source]] += to_cents(item.amount)
+    amounts = np.array([to_cents(line.amount) if line.amount is not None else 0
+                        for _, line in keys], dtype=np.int64)
+    weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
+    return Shares(optimal, weights)
 
 
 def split_rows(totals: Any, weights: Any) -> Any:
@@ -444,6 +477,11 @@ def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> 
     compared: nothing tells two of them apart)."""
     import numpy as np
 
+    references = actuals.reference
+    distinct = set(references)
+    blank = references.count("") if "" in distinct else 0
+    if len(distinct) + max(0, blank - 1) == len(references):
+        return []  # every reference given is given once: nothing can be a duplicate
     rows = np.nonzero(counted)[0]
     if len(rows) < 2:
         return []

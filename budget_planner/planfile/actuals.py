@@ -429,22 +429,29 @@ def _plain_columns(file: str, header_line: str, body: str, header_row: int,
     line = _mapped(column["line"], plan.index)
     sources = {"": -1, **plan.source_index}
     source = _mapped(column["source"], sources) if "source" in column else [-1] * len(lines)
-    validated = (_mapped(column["status"], {"": False, "reported": False, "validated": True})
-                 if "status" in column else [False] * len(lines))
+    validated = (_mapped(column["status"], {"": 0, "reported": 0, "validated": 1}, "int8")
+                 if "status" in column else [0] * len(lines))
     cents = _plain_cents(column["amount"])
+    import numpy
+
     if day is None or line is None or source is None or validated is None or cents is None:
         return None
     reference = column.get("reference", [""] * len(lines))
     first = header_row + 1
-    return Actuals(plan.keys, plan.sources, line, source, day, cents, validated, reference,
+    return Actuals(plan.keys, plan.sources, line, source, day, cents,
+                   numpy.asarray(validated, dtype=bool), reference,
                    [0] * len(lines), range(first, first + len(lines)), files=(file,),
                    notes=notes)
 
 
-def _mapped(values: list[str], table: dict[str, Any]) -> list[Any] | None:
-    """Each value looked up in `table`, or None when one is not there."""
-    found = list(map(table.get, values))
-    return None if None in found else found
+def _mapped(values: list[str], table: dict[str, Any], kind: str = "int64") -> Any:
+    """Each value looked up in `table`, as a numpy array, or None when one is not there."""
+    import numpy
+
+    try:
+        return numpy.fromiter(map(table.get, values), dtype=kind, count=len(values))
+    except TypeError:  # a None: a value the table does not have
+        return None
 
 
 def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:

@@ -6,13 +6,17 @@ with the reader's defences (size, zip bomb and DTD checks) before a cell is read
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.actuals import Actuals, join_actuals
-from ..core.model import Plan, Problem
+from ..core.model import AllocationResult, Plan, Problem
 from ..planfile.actuals import ActualsPlan, actuals_from_cells, read_actuals_csv
 from .safe_open import Refused, open_workbook
+
+if TYPE_CHECKING:
+    from ..engine.actuals import Progress
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -70,3 +74,46 @@ def read_actuals_workbook(path: Path | str, plan: ActualsPlan) -> tuple[Actuals 
                                               if row > header_row)
     return actuals_from_cells(shown, cells(header_row), body, plan, header_row,
                               tuple((shown, note) for note in notes))
+
+
+def progress_of(plan: Plan, paths: Sequence[Path | str], *, as_of: date | None = None,
+                allocation: AllocationResult | None = None,
+                solver: str = "highs") -> tuple[Progress | None, list[Problem]]:
+    """`progress` of the plan against its actuals files: what the `progress` command prints.
+
+    Without an allocation the plan is allocated in a second process (where processes can be
+    forked) while this one reads the files: on a big plan the two take about as long, and a
+    machine has two cores. Raises AllocationError when the solver fails.
+    """
+    from ..engine.actuals import progress
+
+    if allocation is not None:
+        actuals, problems = read_actuals(paths, plan)
+        return (None, problems) if actuals is None else (
+            progress(plan, actuals, allocation, as_of=as_of), [])
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        actuals, problems = read_actuals(paths, plan)
+        return (None, problems) if actuals is None else (
+            progress(plan, actuals, _allocate(plan, solver), as_of=as_of), [])
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        shares = pool.submit(_shares, plan, solver)
+        actuals, problems = read_actuals(paths, plan)
+        if actuals is None:
+            shares.cancel()
+            return None, problems
+        return progress(plan, actuals, shares.result, as_of=as_of), []
+
+
+def _allocate(plan: Plan, solver: str) -> AllocationResult:
+    from ..engine.allocation import allocate
+
+    return allocate(plan, solver=solver)
+
+
+def _shares(plan: Plan, solver: str) -> Any:
+    from ..engine.actuals import allocation_shares
+
+    return allocation_shares(plan, _allocate(plan, solver))

@@ -126,3 +126,58 @@ def test_sums_beyond_64_bits_stay_exact():
     data = figures(found)
     assert Decimal(data["programme"]["actual"]) == biggest * 100  # 10^17, beyond 2^63 cents
     assert sum(Decimal(s["claimable"]) for s in data["sources"]) == biggest * 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("0123456789.-+e ", min_size=0, max_size=20), min_size=1, max_size=20))
+def test_the_plain_reader_takes_an_amount_exactly_when_it_is_plain(texts):
+    from budget_planner.planfile.actuals import (_PLAIN_AMOUNT, _gathered, _plain_cents,
+                                                 parse_actual_amount)
+
+    body = "".join(f"{text}\n" for text in texts).encode()
+    data = numpy.frombuffer(body, dtype=numpy.uint8)
+    ends = numpy.flatnonzero(data == 10)
+    starts = numpy.concatenate(([0], ends[:-1] + 1))
+    chars = _gathered(data, starts, ends, 19)
+    cents = None if chars is None else _plain_cents(chars)
+    if all(_PLAIN_AMOUNT.fullmatch(text) for text in texts):
+        assert cents is not None
+        assert cents.tolist() == [int(parse_actual_amount(text) * 100) for text in texts]
+    else:
+        assert cents is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=30))
+def test_the_plain_and_the_checked_reader_agree(found):
+    from budget_planner.planfile.actuals import ActualsPlan, read_actuals_csv
+    import tempfile
+    from pathlib import Path
+
+    lines = [f"{row.date.isoformat()},{row.period}/{row.line},{row.amount},{row.source or ''},"
+             f"{row.status if row.reference else ''},{row.reference}" for row in found]
+    known = ActualsPlan(PLAN)
+    with tempfile.TemporaryDirectory() as folder:
+        plain, quoted = Path(folder, "plain.csv"), Path(folder, "quoted.csv")
+        plain.write_text("date,line,amount,source,status,reference\n" + "\n".join(lines) + "\n")
+        quoted.write_text('"date",line,amount,source,status,reference\n' + "\n".join(lines))
+        fast, fast_problems = read_actuals_csv(plain, known)
+        slow, slow_problems = read_actuals_csv(quoted, known)
+    assert fast_problems == slow_problems == []
+    shape = [(r.date, r.line, r.amount, r.source, r.status, r.reference, r.row)
+             for r in fast.rows()]
+    assert shape == [(r.date, r.line, r.amount, r.source, r.status, r.reference, r.row)
+                     for r in slow.rows()]
+
+
+@given(st.integers(-10**19, 10**19), st.integers(0, 10**19))
+def test_percent_is_actual_over_planned_half_up_to_the_hundredth(actual, planned):
+    from decimal import ROUND_HALF_UP
+
+    from budget_planner.engine.actuals import percent_of
+
+    expected = Decimal("0.00") if planned == 0 else (Decimal(actual * 100) / planned).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+    found = percent_of(actual, planned)
+    assert found == expected and found.as_tuple().exponent == -2
+    assert not str(found).startswith("-0.00")  # a tiny refund is 0.00 %, not -0.00 %

@@ -77,6 +77,11 @@ class Actuals:
     def __len__(self) -> int:
         return len(self.cents)
 
+    def reference_at(self, number: int) -> str:
+        """A row's reference as text (the plain reader keeps them as UTF-8 bytes)."""
+        value = self.reference[number]
+        return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
     def rows(self) -> Iterator[ActualRow]:
         for number in range(len(self)):
             period, line = self.keys[self.line[number]]
@@ -85,7 +90,7 @@ class Actuals:
                             Decimal(int(self.cents[number])) / 100,
                             self.sources[source] if source >= 0 else None,
                             "validated" if self.validated[number] else "reported",
-                            str(self.reference[number]), self.files[int(self.file[number])]
+                            self.reference_at(number), self.files[int(self.file[number])]
                             if self.files else "", int(self.row[number]))
 
 
@@ -116,8 +121,9 @@ def join_actuals(parts: Sequence[Actuals]) -> Actuals:
         offset = len(files)
         files += part.files
         for column, values in zip(columns, (part.line, part.source, part.day, part.cents,
-                                            part.validated, part.reference)):
-            column.extend(values)
+                                            part.validated)):
+            column.extend(int(value) for value in values)
+        columns[5].extend(part.reference_at(number) for number in range(len(part)))
         columns[6].extend(int(number) + offset for number in part.file)
         columns[7].extend(part.row)
     first = parts[0] if parts else Actuals((), (), *([],) * 8)

@@ -16,17 +16,16 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..core.actuals import Actuals, Reporting
 from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Plan
-from ..core.money import CENT, display, from_cents, to_cents
+from ..core.money import display, from_cents, to_cents
 from .phasing import line_years
 
-ZERO_CENTS = 0
 HUNDRED = Decimal(100)
 
 
@@ -150,9 +149,12 @@ def period_months(first_year: int, last_year: int, as_of: date) -> tuple[int, in
 # --- figures ----------------------------------------------------------------------------------
 
 def percent_of(actual: int, planned: int) -> Decimal:
+    """actual x 100 / planned, half-up (away from zero) to 2 decimals, in integers."""
     if planned == 0:
         return Decimal("0.00")
-    return (Decimal(actual * 100) / planned).quantize(CENT, rounding=ROUND_HALF_UP)
+    size, remainder = divmod(abs(actual) * 10_000 * 2 + abs(planned), abs(planned) * 2)
+    hundredths = size if (actual < 0) == (planned < 0) else -size
+    return Decimal(hundredths).scaleb(-2)
 
 
 def figures(amount: int | None, planned: int, actual: int, validated: int) -> Figures:
@@ -231,9 +233,11 @@ def progress(plan: Plan, actuals: Actuals,
     yearly = [0] * (last_year - first_year + 1)
     number = 0
     total = [0, 0, 0, 0]  # amount, planned, actual, validated
+    amounts: list[int] = []
+    planned_cents: list[int] = []
     flexibility = (reporting.flexibility_percent, to_cents(reporting.flexibility_amount))
     for period in plan.periods:
-        sums_here = [0, 0, 0, 0]
+        first = number
         for line in period.lines:
             years = line_years(period, line)
             for year, cents in years.items():
@@ -243,10 +247,13 @@ def progress(plan: Plan, actuals: Actuals,
             spent = actual[number]
             lines.append(LineProgress(period.id, line.id, line.activity,
                                       figures(amount, planned, spent, validated[number])))
-            findings += _line_findings(period.id, line, amount or 0, spent, flexibility)
-            for index, value in enumerate((amount or 0, planned, spent, validated[number])):
-                sums_here[index] += value
+            if spent > (amount or 0):
+                findings += _line_findings(period.id, line, amount or 0, spent, flexibility)
+            amounts.append(amount or 0)
+            planned_cents.append(planned)
             number += 1
+        sums_here = [sum(values[first:number]) for values in (amounts, planned_cents, actual,
+                                                              validated)]
         stated = to_cents(period.total)
         period_rows.append(PeriodProgress(period.id, figures(*sums_here)))
         if sums_here[2] > stated:
@@ -477,24 +484,23 @@ def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> 
     compared: nothing tells two of them apart)."""
     import numpy as np
 
-    references = actuals.reference
-    distinct = set(references)
-    blank = references.count("") if "" in distinct else 0
-    if len(distinct) + max(0, blank - 1) == len(references):
-        return []  # every reference given is given once: nothing can be a duplicate
     rows = np.nonzero(counted)[0]
     if len(rows) < 2:
         return []
-    line = np.asarray(actuals.line)[rows]
-    day = np.asarray(actuals.day)[rows]
+    line = np.asarray(actuals.line, dtype=np.int64)[rows].astype(np.uint64)
+    day = np.asarray(actuals.day, dtype=np.int64)[rows].astype(np.uint64)
     cents = np.asarray(actuals.cents)[rows]
-    order = np.lexsort((cents, day, line))
-    same = ((line[order][1:] == line[order][:-1]) & (day[order][1:] == day[order][:-1])
-            & (cents[order][1:] == cents[order][:-1]))
+    if cents.dtype == object:
+        cents = np.array([hash(int(value)) for value in cents], dtype=np.int64)
+    # One 64-bit key a row (equal rows, equal keys); rows sharing a key are compared exactly.
+    hashed = (line * np.uint64(0x9E3779B97F4A7C15) + day) * np.uint64(0xBF58476D1CE4E5B9) \
+        + cents.astype(np.uint64)
+    order = np.argsort(hashed, kind="stable")
+    same = hashed[order][1:] == hashed[order][:-1]
     candidates = set(order[1:][same].tolist()) | set(order[:-1][same].tolist())
     groups: dict[tuple[int, str, int, int], list[int]] = {}
     for at in sorted(int(rows[number]) for number in candidates):
-        reference = str(actuals.reference[at])
+        reference = actuals.reference_at(at)
         if reference:
             key = (int(actuals.line[at]), reference, int(actuals.day[at]),
                    int(actuals.cents[at]))

@@ -98,6 +98,8 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
                                                     "name it .xlsx to read it as a workbook")]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\r\n" in raw:
+        raw = raw.replace(b"\r\n", b"\n")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -105,15 +107,14 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
         return None, [Problem(shown, "", "not-utf8", f"is not UTF-8 text (byte "
                                                      f"0x{raw[error.start]:02x} at line {lineno});"
                                                      " save it as CSV UTF-8", lineno)]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
     notes, header_line, body, header_row = split_notes(text)
     if header_line is None:
         return None, [Problem(shown, "", "file-empty",
                               "is empty" if not text.strip() else
                               "has no header row (date,line,amount,...) after its notes")]
     notes_of = tuple((shown, note) for note in notes)
-    fast = _plain_columns(shown, header_line, body, header_row, known, notes_of)
+    fast = _plain_columns(shown, header_line, raw[len(raw) - len(body):] if len(raw) == len(text)
+                          else body.encode("utf-8"), header_row, known, notes_of)
     if fast is not None:
         return fast, []
     rows = csv.reader(io.StringIO(body))
@@ -399,65 +400,137 @@ def parse_actual_amount(value: Any) -> Decimal:
     return amount.quantize(CENT)
 
 
-# --- the plain path: a column at a time --------------------------------------------------------
+# --- the plain path: a column at a time, in bytes ----------------------------------------------
 
-def _plain_columns(file: str, header_line: str, body: str, header_row: int,
+#: The widest value each column may have on the plain path (a longer one is checked row by row).
+_WIDTH = {"date": 10, "line": 256, "amount": 19, "source": 64, "status": 9, "reference": 256,
+          "currency": 3, "rate": 64}
+
+
+def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
                    plan: ActualsPlan, notes: tuple[tuple[str, str], ...]) -> Actuals | None:
     """The columns of a plain file, or None when any cell needs a closer look (quotes, a
-    missing cell, an unusual value, a currency): then the checked path reads it."""
-    if '"' in header_line or '"' in body:
-        return None
+    missing cell, an unusual value, a currency): then the checked path reads it.
+
+    The body is read as one array of bytes: the cells of a column are gathered into a matrix
+    of fixed width, each distinct value is checked once, and amounts are turned into cents
+    digit by digit, as integers.
+    """
+    import numpy as np
+
     names = [name.strip() for name in header_line.split(",")]
     if len(set(names)) != len(names) or not set(REQUIRED_COLUMNS) <= set(names) \
-            or not set(names) <= set(COLUMNS):
+            or not set(names) <= set(COLUMNS) or b'"' in body or b"\0" in body \
+            or b"\r" in body:
         return None
-    if body.endswith("\n"):
-        body = body[:-1]
-    if not body:
+    if not body.strip():
         return plan.empty((file,), notes)
-    lines = body.split("\n")
-    width = len(names)
-    if set(map(str.count, lines, [","] * len(lines))) != {width - 1}:
-        return None  # a row with too few or too many cells, or a blank line
-    cells = body.replace("\n", ",").split(",")
-    column = {name: cells[position::width] for position, name in enumerate(names)}
+    data = np.frombuffer(body if body.endswith(b"\n") else body + b"\n", dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    commas = np.flatnonzero(data == 44)
+    count, width = len(ends), len(names)
+    if len(commas) != count * (width - 1):
+        return None
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = commas.reshape(count, width - 1)
+    if width > 1 and not ((commas[:, 0] >= starts).all() and (commas[:, -1] < ends).all()
+                          and (commas[1:, 0] > ends[:-1]).all()):
+        return None  # a row with too many or too few cells
+    firsts = np.column_stack([starts, commas + 1])
+    lasts = np.column_stack([commas, ends])
+    cells = {name: _gathered(data, firsts[:, number], lasts[:, number], _WIDTH[name])
+             for number, name in enumerate(names)}
+    if any(matrix is None for matrix in cells.values()):
+        return None
     for name in ("currency", "rate"):
-        if name in column and any(column[name]):
-            if name == "rate" or set(column[name]) - {"", plan.currency}:
+        if name in cells and cells[name].any():
+            if name == "rate" or set(_distinct(cells[name])[0]) - {"", plan.currency}:
                 return None
-    day = _mapped(column["date"], _plain_dates(column["date"], plan))
-    line = _mapped(column["line"], plan.index)
-    sources = {"": -1, **plan.source_index}
-    source = _mapped(column["source"], sources) if "source" in column else [-1] * len(lines)
-    validated = (_mapped(column["status"], {"": 0, "reported": 0, "validated": 1}, "int8")
-                 if "status" in column else [0] * len(lines))
-    cents = _plain_cents(column["amount"])
-    import numpy
-
+    day = _coded(cells["date"], lambda texts: _plain_dates(texts, plan))
+    line = _coded(cells["line"], lambda texts: plan.index)
+    source = (_coded(cells["source"], lambda texts: {"": -1, **plan.source_index})
+              if "source" in cells else np.full(count, -1))
+    validated = (_coded(cells["status"], lambda texts: {"": 0, "reported": 0, "validated": 1})
+                 if "status" in cells else np.zeros(count, dtype=np.int64))
+    cents = _plain_cents(cells["amount"])
     if day is None or line is None or source is None or validated is None or cents is None:
         return None
-    reference = column.get("reference", [""] * len(lines))
+    reference = (_as_strings(cells["reference"]) if "reference" in cells
+                 else np.zeros(count, dtype="S1"))
     first = header_row + 1
-    return Actuals(plan.keys, plan.sources, line, source, day, cents,
-                   numpy.asarray(validated, dtype=bool), reference,
-                   [0] * len(lines), range(first, first + len(lines)), files=(file,),
-                   notes=notes)
+    return Actuals(plan.keys, plan.sources, line, source, day, cents, validated.astype(bool),
+                   reference, np.zeros(count, dtype=np.int64),
+                   np.arange(first, first + count), files=(file,), notes=notes)
 
 
-def _mapped(values: list[str], table: dict[str, Any], kind: str = "int64") -> Any:
-    """Each value looked up in `table`, as a numpy array, or None when one is not there."""
-    import numpy
+def _gathered(data: Any, firsts: Any, lasts: Any, limit: int) -> Any:
+    """A column's cells as a matrix of bytes, one row a cell, zeros after its end; None when
+    a cell is wider than `limit`."""
+    import numpy as np
 
-    try:
-        return numpy.fromiter(map(table.get, values), dtype=kind, count=len(values))
-    except TypeError:  # a None: a value the table does not have
+    lengths = lasts - firsts
+    width = int(lengths.max()) if len(lengths) else 0
+    if width > limit:
         return None
+    if width == 0:
+        return np.zeros((len(lengths), 1), dtype=np.uint8)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.concatenate((data, np.zeros(width, dtype=np.uint8))), width)
+    matrix = windows[firsts]  # each cell's bytes and those after it, one copy
+    matrix[np.arange(width) >= lengths[:, None]] = 0
+    return matrix
+
+
+def _as_strings(matrix: Any) -> Any:
+    """A byte matrix as a numpy array of fixed-width byte strings (zeros trail each)."""
+    import numpy as np
+
+    return np.ascontiguousarray(matrix).view(f"S{matrix.shape[1]}").ravel()
+
+
+def _distinct(matrix: Any) -> tuple[list[str], Any]:
+    """The distinct cells of a column as text, and each cell's index among them.
+
+    Cells are told apart by a 64-bit hash of their bytes (sorting a million integers is
+    quick, sorting a million strings is not); every cell is then compared with the cell that
+    stands for its hash, and on any collision the strings themselves are sorted.
+    """
+    import numpy as np
+
+    count, width = matrix.shape
+    padded = np.zeros((count, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = matrix
+    words = padded.view(np.uint64)
+    hashes = words[:, 0].copy()
+    for column in range(1, words.shape[1]):
+        hashes = hashes * np.uint64(0x9E3779B97F4A7C15) + words[:, column]
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    standing = matrix[first]
+    if not (matrix == standing[inverse]).all():  # pragma: no cover - a 64-bit collision
+        values, inverse = np.unique(_as_strings(matrix), return_inverse=True)
+        standing = [value for value in values.tolist()]
+        return [value.decode("utf-8") for value in standing], inverse.ravel()
+    return [bytes(row).rstrip(b"\0").decode("utf-8") for row in standing], inverse
+
+
+def _coded(matrix: Any, table_of: Any) -> Any:
+    """Each cell's value in the table `table_of(distinct texts)` gives, as a numpy array, or
+    None when a cell is not in it."""
+    import numpy as np
+
+    texts, inverse = _distinct(matrix)
+    table = table_of(texts)
+    values = [table.get(text) for text in texts]
+    if None in values:
+        return None
+    return np.asarray(values, dtype=np.int64)[inverse]
 
 
 def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:
     """Ordinal of each distinct date that is well-formed and within the programme's years."""
     days = {}
-    for text in set(values):
+    for text in values:
         if _ISO_DATE.fullmatch(text):
             try:
                 found = date.fromisoformat(text)
@@ -468,16 +541,32 @@ def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:
     return days
 
 
-def _plain_cents(values: list[str]) -> Any:
-    """Every amount in cents (a numpy int64 array), or None when one is not in the plain form
-    -?DIGITS[.D[D]]. Exact: the digits are read as integers, never as floats."""
-    import numpy
+def _plain_cents(chars: Any) -> Any:
+    """Every amount of a byte matrix in cents (numpy int64), or None when one is not of the
+    plain form -?DIGITS[.D[D]] with at most 15 digits before the point. Exact: the digits are
+    summed as integers, never read as floats."""
+    import numpy as np
 
-    match = _PLAIN_AMOUNT.fullmatch
-    if not all(map(match, values)):
+    digit = (chars >= 48) & (chars <= 57)
+    dot = chars == 46
+    minus = chars == 45
+    used = chars != 0
+    lengths = used.sum(axis=1)
+    negative = minus[:, 0]
+    if (minus[:, 1:].any() or not (digit | dot | ~used | minus).all()
+            or (used[:, :-1] < used[:, 1:]).any() or (lengths == 0).any()):
         return None
-    text = numpy.array(values)
-    whole, _, fraction = numpy.strings.partition(text, ".")
-    cents = numpy.abs(whole.astype(numpy.int64)) * 100 \
-        + numpy.strings.ljust(fraction, 2, "0").astype(numpy.int64)
-    return numpy.where(numpy.strings.startswith(text, "-"), -cents, cents)
+    dots = dot.sum(axis=1)
+    if (dots > 1).any():
+        return None
+    at = np.where(dots == 1, dot.argmax(axis=1), lengths)
+    decimals = np.where(dots == 1, lengths - at - 1, 0)
+    whole = at - negative
+    if ((dots == 1) & (decimals == 0)).any() or (decimals > 2).any() or (whole < 1).any() \
+            or (whole > 15).any():
+        return None
+    value = np.zeros(len(chars), dtype=np.int64)
+    for column in range(chars.shape[1]):  # digit by digit, as integers
+        value = np.where(digit[:, column], value * 10 + (chars[:, column] - 48), value)
+    cents = value * np.array([100, 10, 1], dtype=np.int64)[decimals]
+    return np.where(negative, -cents, cents)

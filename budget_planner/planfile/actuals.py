@@ -439,7 +439,7 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     firsts = np.column_stack([starts, commas + 1])
     lasts = np.column_stack([commas, ends])
     cells = {name: _gathered(data, firsts[:, number], lasts[:, number], _WIDTH[name])
-             for number, name in enumerate(names)}
+             for number, name in enumerate(names) if name != "reference"}
     if any(matrix is None for matrix in cells.values()):
         return None
     for name in ("currency", "rate"):
@@ -455,12 +455,28 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     cents = _plain_cents(cells["amount"])
     if day is None or line is None or source is None or validated is None or cents is None:
         return None
-    reference = (_as_strings(cells["reference"]) if "reference" in cells
-                 else np.zeros(count, dtype="S1"))
+    reference: Any = [""] * count
+    if "reference" in names:
+        at = names.index("reference")
+        reference = Cells(body, firsts[:, at], lasts[:, at])
     first = header_row + 1
     return Actuals(plan.keys, plan.sources, line, source, day, cents, validated.astype(bool),
                    reference, np.zeros(count, dtype=np.int64),
                    np.arange(first, first + count), files=(file,), notes=notes)
+
+
+class Cells:
+    """A column's cells as UTF-8 bytes, cut from the file's bytes only when one is asked for
+    (references are needed only for the rows a finding names)."""
+
+    def __init__(self, body: bytes, firsts: Any, lasts: Any):
+        self.body, self.firsts, self.lasts = body, firsts, lasts
+
+    def __len__(self) -> int:
+        return len(self.firsts)
+
+    def __getitem__(self, number: int) -> bytes:
+        return self.body[int(self.firsts[number]):int(self.lasts[number])]
 
 
 def _gathered(data: Any, firsts: Any, lasts: Any, limit: int) -> Any:
@@ -477,7 +493,7 @@ def _gathered(data: Any, firsts: Any, lasts: Any, limit: int) -> Any:
     windows = np.lib.stride_tricks.sliding_window_view(
         np.concatenate((data, np.zeros(width, dtype=np.uint8))), width)
     matrix = windows[firsts]  # each cell's bytes and those after it, one copy
-    matrix[np.arange(width) >= lengths[:, None]] = 0
+    matrix *= np.arange(width) < lengths[:, None]  # zeros after each cell's end
     return matrix
 
 

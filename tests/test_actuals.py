@@ -449,3 +449,16 @@ def test_the_shipped_actuals_cover_the_seed_plan_with_findings_of_each_kind(tmp_
             "ineligible-source", "duplicate-expense"} <= codes
     total = sum((row.amount for row in actuals.rows()), D(0))
     assert result.programme.actual == total  # every row is on or before the date
+
+
+def test_the_example_of_docs_actuals_runs_as_shown(runner, monkeypatch):
+    import re
+    import shlex
+
+    text = (ROOT / "docs" / "actuals.md").read_text("utf-8")
+    block = re.search(r"```console\n\$ (budget-planner .*)\n(.*?)\n\.\.\.\n```", text, re.S)
+    command, shown = block.group(1), block.group(2)
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(cli, shlex.split(command)[1:])
+    assert result.exit_code == 1  # the example holds error findings, as the page says
+    assert result.output.startswith(shown + "\n")

@@ -456,7 +456,8 @@ def test_the_example_of_docs_actuals_runs_as_shown(runner, monkeypatch):
     import shlex
 
     text = (ROOT / "docs" / "actuals.md").read_text("utf-8")
-    block = re.search(r"```console\n\$ (budget-planner .*)\n(.*?)\n\.\.\.\n```", text, re.S)
+    block = re.search(r"```console\n\$ (budget-planner [^\n]*)\n(.*?)\n\.\.\.\n```", text,
+                      re.S)
     command, shown = block.group(1), block.group(2)
     monkeypatch.chdir(ROOT)
     result = runner.invoke(cli, shlex.split(command)[1:])

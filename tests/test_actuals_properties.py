@@ -106,7 +106,8 @@ def test_claimables_add_up_per_line(totals, weights):
                                    else numpy.int64),
                        numpy.array(weights, dtype=numpy.int64))
     for total, row_weights, row in zip(totals, weights, parts.tolist()):
-        assert row == split_cents(total, row_weights)
+        if sum(row_weights) > 0:
+            assert row == split_cents(total, row_weights)
         assert sum(row) == (total if sum(row_weights) > 0 else 0)
 
 

@@ -137,21 +137,3 @@ def type_name(value: object) -> str:
         if isinstance(value, kind):
             return name
     return f"a {type(value).__name__}"  # dates and times
-
-
-def split_cents(total: int, weights: list[int]) -> list[int]:
-    """`total` cents in proportion to whole-number weights, by largest remainder: the parts
-    add up to `total` exactly; ties go to the earlier weight. A negative total is split as
-    its size and given back negative; zero weights get nothing."""
-    weight_sum = sum(weights)
-    if total == 0 or weight_sum <= 0:
-        return [0] * len(weights)
-    size = abs(total)
-    parts, remainders = [], []
-    for weight in weights:
-        part, remainder = divmod(size * weight, weight_sum)
-        parts.append(part)
-        remainders.append(remainder)
-    for number in sorted(range(len(weights)), key=lambda n: -remainders[n])[:size - sum(parts)]:
-        parts[number] += 1
-    return parts if total > 0 else [-part for part in parts]

@@ -433,30 +433,30 @@ def allocation_shares(plan: Plan, allocation: AllocationResult | None) -> Shares
 
 
 def split_rows(totals: Any, weights: Any) -> Any:
-    """`split_cents` of each total over its row of weights, for all rows at once (numpy):
-    parts in proportion, by largest remainder, ties to the earlier weight."""
+    """`money.split_cents` of each total over its row of weights, for all rows at once
+    (numpy, the same floor-and-largest-remainder rule, ties to the earlier weight); a row
+    whose weights are all zero gets nothing."""
     import numpy as np
 
     totals = np.asarray(totals)
-    size = np.abs(totals)
-    if len(size) and int(size.max()) * int(weights.max(initial=0)) * 2 >= 2**63:
-        size, weights = size.astype(object), weights.astype(object)  # exact beyond 64 bits
+    if len(totals) and int(np.abs(totals).max()) * int(weights.max(initial=0)) * 2 >= 2**63:
+        totals, weights = totals.astype(object), weights.astype(object)  # exact beyond 64 bits
     weight_sums = weights.sum(axis=1)
     divisor = np.where(weight_sums > 0, weight_sums, 1)[:, None]
-    product = size[:, None] * weights
+    product = totals[:, None] * weights
     parts, remainders = product // divisor, product % divisor
-    left = size - parts.sum(axis=1)
-    order = np.argsort(-remainders.astype(float) if remainders.dtype == object
-                       else -remainders, axis=1, kind="stable")
-    if remainders.dtype == object:  # floats may tie where integers do not: sort exactly
+    left = totals - parts.sum(axis=1)
+    if remainders.dtype == object:  # sort exactly, not as floats
         order = np.array([sorted(range(row.size), key=lambda n, row=row: -row[n])
                           for row in remainders], dtype=np.int64).reshape(remainders.shape)
+    else:
+        order = np.argsort(-remainders, axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.broadcast_to(np.arange(order.shape[1]), order.shape),
                       axis=1)
     parts = parts + (ranks < left[:, None])
     parts[weight_sums <= 0] = 0
-    return np.where(totals[:, None] < 0, -parts, parts)
+    return parts
 
 
 def _first_rows(sums: _Sums, actuals: Actuals) -> dict[int, str]:

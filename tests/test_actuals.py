@@ -10,7 +10,7 @@ import pytest
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.core.actuals import ActualRow, Reporting, actuals_from_rows
+from budget_planner.core.actuals import Reporting
 from budget_planner.core.model import Allocation, AllocationResult, Gap
 from budget_planner.engine.actuals import months_elapsed, planned_to_date, progress
 from budget_planner.planfile.actuals import ActualsPlan, read_actuals_csv

@@ -26,6 +26,7 @@ from typing import Any
 from ..core.actuals import COLUMNS, REQUIRED_COLUMNS, STATUSES, Actuals
 from ..core.model import Plan, Problem
 from ..core.money import CENT, MAX_AMOUNT
+from .fields import suggest
 
 #: An amount as a careful export writes it: what the fast path accepts without a closer look.
 _PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
@@ -73,11 +74,6 @@ class ActualsPlan:
               notes: tuple[tuple[str, str], ...] = ()) -> Actuals:
         return Actuals(self.keys, self.sources, [], [], [], [], [], [], [], [], files=files,
                        notes=notes)
-
-
-def suggest(text: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(text, list(allowed), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --- reading a file ---------------------------------------------------------------------------

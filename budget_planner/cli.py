@@ -355,13 +355,13 @@ def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fm
     Exit 0, 1 on an error finding (with --strict, a warning too), 2 on invalid input.
     """
     from . import api
-    from .views.progress import progress_csv, progress_json, progress_markdown, progress_text
-    from .views.render import to_json
+    from .views.progress import (progress_csv, progress_json_text, progress_markdown,
+                                 progress_text)
 
     progressed = api.progress(plan, actuals, as_of)
     result = progressed.progress
     views = {"text": progress_text, "markdown": progress_markdown, "csv": progress_csv,
-             "json": lambda value: to_json(progress_json(value))}
+             "json": progress_json_text}
     if fmt == "csv":
         for finding in result.findings:
             click.echo(f"{finding.severity}: {finding.code}: {finding.message}", err=True)

@@ -463,3 +463,25 @@ def test_the_example_of_docs_actuals_runs_as_shown(runner, monkeypatch):
     result = runner.invoke(cli, shlex.split(command)[1:])
     assert result.exit_code == 1  # the example holds error findings, as the page says
     assert result.output.startswith(shown + "\n")
+
+
+def test_the_fast_json_is_the_same_bytes_as_the_json_of_the_dicts(worked, write):
+    from budget_planner.views.progress import progress_json_text
+    from budget_planner.views.render import to_json
+
+    plan, _ = load_plan(SEED_PLAN)
+    actuals, _ = read_actuals([SHIPPED], plan)
+    seed = progress(plan, actuals, None, as_of=date(2016, 6, 30))
+    assert progress_json_text(seed) == to_json(progress_json(seed))
+    quoted = write("quoted.toml", WORKED.replace('"The work"', '"The \\"work\\" ünd\\ttab"'))
+    plan, problems = load_plan(quoted)
+    assert problems == []
+    empty = progress(plan, actuals_from_plan(plan), None, as_of=date(2020, 1, 1))
+    assert progress_json_text(empty) == to_json(progress_json(empty))
+    assert '"The \\"work\\" ünd\\ttab"' in progress_json_text(empty)
+
+
+def actuals_from_plan(plan):
+    from budget_planner.planfile.actuals import ActualsPlan
+
+    return ActualsPlan(plan).empty()

@@ -182,3 +182,10 @@ def test_percent_is_actual_over_planned_half_up_to_the_hundredth(actual, planned
     found = percent_of(actual, planned)
     assert found == expected and found.as_tuple().exponent == -2
     assert not str(found).startswith("-0.00")  # a tiny refund is 0.00 %, not -0.00 %
+
+
+@given(st.integers(-10**20, 10**20))
+def test_cents_text_is_money_text_of_the_amount(cents):
+    from budget_planner.core.money import cents_text, from_cents, money_text
+
+    assert cents_text(cents) == money_text(from_cents(cents))

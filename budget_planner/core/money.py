@@ -124,6 +124,15 @@ def money_text(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount.quantize(CENT))
 
 
+def cents_text(cents: int | None) -> str | None:
+    """`money_text` of an amount in cents, without making a Decimal: `185000000` ->
+    `1850000.00`."""
+    if cents is None:
+        return None
+    size = abs(cents)
+    return f"{'-' if cents < 0 else ''}{size // 100}.{size % 100:02d}"
+
+
 def display(amount: Decimal | None, blank: str = "") -> str:
     """An amount for people: `1,850,000.00`."""
     return blank if amount is None else f"{amount.quantize(CENT):,}"

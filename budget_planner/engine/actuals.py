@@ -31,18 +31,61 @@ HUNDRED = Decimal(100)
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """Spending against the plan for a line, a period or the programme."""
+    """Spending against the plan for a line, a period or the programme, kept in cents (a
+    million rows over 100,000 lines make 700,000 figures; the Decimals are made when read)."""
 
-    amount: Decimal | None
-    planned_to_date: Decimal
-    actual: Decimal
-    validated: Decimal
-    #: planned_to_date - actual: positive when spending is behind the plan.
-    variance: Decimal
-    #: actual x 100 / planned_to_date, half-up to 2 decimals; 0.00 when nothing is planned.
-    percent: Decimal
-    #: amount - actual.
-    remaining: Decimal
+    amount_cents: int | None
+    planned_cents: int
+    actual_cents: int
+    validated_cents: int
+
+    @property
+    def amount(self) -> Decimal | None:
+        return None if self.amount_cents is None else from_cents(self.amount_cents)
+
+    @property
+    def planned_to_date(self) -> Decimal:
+        return from_cents(self.planned_cents)
+
+    @property
+    def actual(self) -> Decimal:
+        return from_cents(self.actual_cents)
+
+    @property
+    def validated(self) -> Decimal:
+        return from_cents(self.validated_cents)
+
+    @property
+    def variance_cents(self) -> int:
+        """planned_to_date - actual: positive when spending is behind the plan."""
+        return self.planned_cents - self.actual_cents
+
+    @property
+    def variance(self) -> Decimal:
+        return from_cents(self.variance_cents)
+
+    @property
+    def percent_hundredths(self) -> int:
+        """actual x 100 / planned_to_date in hundredths of a percent, half-up (away from
+        zero); 0 when nothing is planned."""
+        actual, planned = self.actual_cents, self.planned_cents
+        if planned == 0:
+            return 0
+        size = (abs(actual) * 20_000 + planned) // (planned * 2)
+        return size if actual >= 0 else -size
+
+    @property
+    def percent(self) -> Decimal:
+        return Decimal(self.percent_hundredths).scaleb(-2)
+
+    @property
+    def remaining_cents(self) -> int:
+        """amount - actual."""
+        return (self.amount_cents or 0) - self.actual_cents
+
+    @property
+    def remaining(self) -> Decimal:
+        return from_cents(self.remaining_cents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +192,12 @@ def period_months(first_year: int, last_year: int, as_of: date) -> tuple[int, in
 # --- figures ----------------------------------------------------------------------------------
 
 def percent_of(actual: int, planned: int) -> Decimal:
-    """actual x 100 / planned, half-up (away from zero) to 2 decimals, in integers."""
-    if planned == 0:
-        return Decimal("0.00")
-    size, remainder = divmod(abs(actual) * 10_000 * 2 + abs(planned), abs(planned) * 2)
-    hundredths = size if (actual < 0) == (planned < 0) else -size
-    return Decimal(hundredths).scaleb(-2)
+    """actual x 100 / planned (cents), half-up (away from zero) to 2 decimals."""
+    return Figures(None, planned, actual, 0).percent
 
 
 def figures(amount: int | None, planned: int, actual: int, validated: int) -> Figures:
-    whole = amount or 0
-    return Figures(None if amount is None else from_cents(amount), from_cents(planned),
-                   from_cents(actual), from_cents(validated), from_cents(planned - actual),
-                   percent_of(actual, planned), from_cents(whole - actual))
+    return Figures(amount, planned, actual, validated)
 
 
 class _Sums:

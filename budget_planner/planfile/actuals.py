@@ -442,11 +442,11 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
         if name in cells and cells[name].any():
             if name == "rate" or set(_distinct(cells[name])[0]) - {"", plan.currency}:
                 return None
-    day = _coded(cells["date"], lambda texts: _plain_dates(texts, plan))
+    day = _plain_days(cells["date"], plan)
     line = _coded(cells["line"], lambda texts: plan.index)
-    source = (_coded(cells["source"], lambda texts: {"": -1, **plan.source_index})
+    source = (_matched(cells["source"], {"": -1, **plan.source_index})
               if "source" in cells else np.full(count, -1))
-    validated = (_coded(cells["status"], lambda texts: {"": 0, "reported": 0, "validated": 1})
+    validated = (_matched(cells["status"], {"": 0, "reported": 0, "validated": 1})
                  if "status" in cells else np.zeros(count, dtype=np.int64))
     cents = _plain_cents(cells["amount"])
     if day is None or line is None or source is None or validated is None or cents is None:
@@ -537,6 +537,50 @@ def _coded(matrix: Any, table_of: Any) -> Any:
     if None in values:
         return None
     return np.asarray(values, dtype=np.int64)[inverse]
+
+
+def _matched(matrix: Any, table: dict[str, int]) -> Any:
+    """Each cell's value in a small table (statuses, a plan's sources), found by comparing
+    the cells with each entry's bytes; None when a cell matches none."""
+    import numpy as np
+
+    if len(table) > 64:
+        return _coded(matrix, lambda texts: table)
+    width = matrix.shape[1]
+    codes = np.full(len(matrix), -2, dtype=np.int64)
+    for text, code in table.items():
+        key = text.encode("utf-8")
+        if len(key) <= width:
+            wanted = np.frombuffer(key.ljust(width, b"\0"), dtype=np.uint8)
+            codes[(matrix == wanted).all(axis=1)] = code
+    return None if (codes == -2).any() else codes
+
+
+def _plain_days(matrix: Any, plan: ActualsPlan) -> Any:
+    """Each date cell (YYYY-MM-DD) as its ordinal, or None when one is not a date within the
+    programme's years. The digits are read as YYYYMMDD numbers; each distinct one is checked
+    once."""
+    import numpy as np
+
+    if matrix.shape[1] != 10:
+        return None
+    digits = matrix - 48
+    places = [0, 1, 2, 3, 5, 6, 8, 9]
+    if not ((digits[:, places] <= 9).all() and (matrix[:, [4, 7]] == 45).all()):
+        return None  # (uint8: a byte below "0" wraps above 9)
+    number = np.zeros(len(matrix), dtype=np.int64)
+    for place in places:
+        number = number * 10 + digits[:, place]
+    lowest = int(number.min())
+    seen = np.flatnonzero(np.bincount(number - lowest)) + lowest
+    texts = [f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+             for value in seen.tolist()]
+    days = _plain_dates(texts, plan)
+    if len(days) != len(texts):
+        return None
+    lookup = np.zeros(int(seen[-1]) - lowest + 1, dtype=np.int64)
+    lookup[seen - lowest] = [days[text] for text in texts]
+    return lookup[number - lowest]
 
 
 def _plain_dates(values: list[str], plan: ActualsPlan) -> dict[str, int]:

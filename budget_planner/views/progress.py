@@ -5,11 +5,12 @@ Nothing here sums or decides; the engine (`engine/actuals.py`) has.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..core.money import CENT, display, money_text
+from ..core.money import CENT, cents_text, display, money_text
 from ..engine.actuals import Figures, Progress
-from .render import finding_json, markdown_table, text_table, to_csv
+from .render import finding_json, markdown_table, text_table, to_csv, to_json
 
 FIGURES = ("amount", "planned_to_date", "actual", "validated", "variance", "percent",
            "remaining")
@@ -20,27 +21,57 @@ FINDINGS_HEADER = ["severity", "code", "where", "message"]
 
 
 def figures_json(figures: Figures) -> dict[str, Any]:
-    return {"amount": money_text(figures.amount),
-            "planned_to_date": money_text(figures.planned_to_date),
-            "actual": money_text(figures.actual), "validated": money_text(figures.validated),
-            "variance": money_text(figures.variance), "percent": str(figures.percent),
-            "remaining": money_text(figures.remaining)}
+    return {"amount": cents_text(figures.amount_cents),
+            "planned_to_date": cents_text(figures.planned_cents),
+            "actual": cents_text(figures.actual_cents),
+            "validated": cents_text(figures.validated_cents),
+            "variance": cents_text(figures.variance_cents),
+            "percent": cents_text(figures.percent_hundredths),
+            "remaining": cents_text(figures.remaining_cents)}
 
 
-def progress_json(result: Progress) -> dict[str, Any]:
+def progress_json(result: Progress, *, lines: bool = True) -> dict[str, Any]:
     return {
         "as_of": result.as_of.isoformat(),
         "programme": figures_json(result.programme),
         "periods": [{"id": period.id, **figures_json(period.figures)}
                     for period in result.periods],
         "lines": [{"period": line.period, "line": line.line, "activity": line.activity,
-                   **figures_json(line.figures)} for line in result.lines],
+                   **figures_json(line.figures)} for line in result.lines] if lines else [],
         "sources": [{"id": source.id, "allocated": money_text(source.allocated),
                      "claimed": money_text(source.claimed),
                      "claimable": money_text(source.claimable),
                      "unassigned": money_text(source.unassigned)} for source in result.sources],
         "findings": [finding_json(finding) for finding in result.findings],
     }
+
+
+_LINES = "\0lines\0"
+
+
+def progress_json_text(result: Progress) -> str:
+    """`to_json(progress_json(result))`, the same bytes, written faster: the lines (100,000
+    on a big plan) are laid out one record a line here rather than through dicts."""
+    data = progress_json(result, lines=False)
+    data["lines"] = _LINES
+    text = to_json(data)
+    string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    records = []
+    for line in result.lines:
+        figures = line.figures
+        amount = figures.amount_cents
+        records.append(
+            f'{{"period": {string(line.period)}, "line": {string(line.line)}, '
+            f'"activity": {string(line.activity)}, '
+            f'"amount": {"null" if amount is None else chr(34) + cents_text(amount) + chr(34)}, '
+            f'"planned_to_date": "{cents_text(figures.planned_cents)}", '
+            f'"actual": "{cents_text(figures.actual_cents)}", '
+            f'"validated": "{cents_text(figures.validated_cents)}", '
+            f'"variance": "{cents_text(figures.variance_cents)}", '
+            f'"percent": "{cents_text(figures.percent_hundredths)}", '
+            f'"remaining": "{cents_text(figures.remaining_cents)}"}}')
+    lines = "[\n    " + ",\n    ".join(records) + "\n  ]" if records else "[]"
+    return text.replace(string(_LINES), lines, 1)
 
 
 def _cells(figures: Figures) -> list[str]:

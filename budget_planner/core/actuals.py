@@ -66,7 +66,8 @@ class Actuals:
     day: Sequence[int]
     cents: Sequence[int]
     validated: Sequence[bool]
-    reference: Sequence[str]
+    #: Text, or UTF-8 bytes as the plain reader cuts them from a file: read `reference_at`.
+    reference: Sequence[str] | Sequence[bytes]
     file: Sequence[int]
     row: Sequence[int]
     files: tuple[str, ...] = ()

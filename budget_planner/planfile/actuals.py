@@ -2,11 +2,12 @@
 reported at once as `file:ROW: column: message [code]`.
 
 Two paths give the same columns. A plain file (no quoted cells, every row complete, every
-value in its usual form) is read a column at a time, each distinct line, date, source and
-status checked once and every amount turned into cents by numpy's string functions: a million
-rows take about a second. Anything else goes through `actuals_from_cells`, which checks row by
-row and says what is wrong where; the workbook reader feeds it a sheet's cells the same way.
-tests/test_actuals_reader.py checks that the two paths agree.
+value in its usual form) is read as bytes, a column at a time, with numpy: each distinct line
+checked once, dates read as numbers, statuses and sources matched byte for byte, amounts
+summed digit by digit as integers; a million rows take about a second. Anything else goes
+through `actuals_from_cells`, which checks row by row and says what is wrong where; the
+workbook reader feeds it a sheet's cells the same way. tests/test_actuals_properties.py
+checks that the two paths agree.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from budget_planner.planfile.writer import plan_toml
 from budget_planner.views.progress import progress_json
 from budget_planner.xlsx.actuals import read_actuals
 
-from .conftest import ROOT, SEED_PLAN
+from tests.support.plans import ROOT, SEED_PLAN
 
 D = Decimal
 
@@ -326,7 +326,7 @@ def test_a_workbook_of_actuals_is_read_like_a_csv(worked, tmp_path):
 
 
 def test_a_hostile_workbook_is_refused_before_it_is_read(worked, tmp_path):
-    from .test_hostile_workbooks import add_zip_bomb, build_plan_workbook
+    from tests.support.workbooks import add_zip_bomb, build_plan_workbook
 
     path = tmp_path / "actuals.xlsx"
     plan = tmp_path / "plan.toml"
@@ -428,7 +428,7 @@ def test_every_output_of_the_shipped_actuals_says_they_are_invented(runner, comm
                                  *(["-o", str(out)] if writes else [])])
     assert result.exit_code in (0, 1), result.output
     if command[0] == "build":
-        from .workbook_helpers import openpyxl_workbook
+        from tests.support.workbooks import openpyxl_workbook
 
         sheet = openpyxl_workbook(out)["Progress"]
         said = " ".join(str(cell.value) for row in sheet.iter_rows(max_row=5) for cell in row)

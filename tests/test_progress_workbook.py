@@ -19,8 +19,8 @@ from budget_planner.xlsx.reader import read_workbook
 from budget_planner.xlsx.workbook import build_workbook
 from tests.support.libreoffice import find_soffice, recalculate
 
-from .conftest import ROOT, SEED_PLAN
-from .workbook_helpers import formula_cells, openpyxl_workbook, poison_cached_values
+from tests.support.plans import ROOT, SEED_PLAN
+from tests.support.workbooks import formula_cells, openpyxl_workbook, poison_cached_values
 
 SHIPPED = ROOT / "plans" / "actuals" / "bsr-stars-illustrative.csv"
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from ..core.actuals import Actuals, Reporting
@@ -261,7 +260,7 @@ def progress(plan: Plan, actuals: Actuals,
     sums = _Sums(actuals, len(keys), len(plan.sources), as_of, first_year, last_year)
     actual = [int(value) for value in sums.actual]
     validated = [int(value) for value in sums.validated]
-    findings: list[Finding] = [Finding("info", "actuals-note", f"{shown(file)}: {text}")
+    findings: list[Finding] = [Finding("info", "actuals-note", f"{shown_path(file)}: {text}")
                                for file, text in actuals.notes if text]
 
     lines: list[LineProgress] = []
@@ -504,15 +503,9 @@ def _first_rows(sums: _Sums, actuals: Actuals) -> dict[int, str]:
     return {int(pair): _where(actuals, int(counted_rows[at])) for pair, at in zip(pairs, first)}
 
 
-def shown(file: str) -> str:
-    """A file as findings name it: as given when relative, else by its name alone, so that a
-    report sent on names no folder of the machine that made it."""
-    return file if not Path(file).is_absolute() else Path(file).name
-
-
 def _where(actuals: Actuals, row: int) -> str:
     file = actuals.files[int(actuals.file[row])] if actuals.files else ""
-    return f"{shown(file)}:{int(actuals.row[row])}"
+    return f"{shown_path(file)}:{int(actuals.row[row])}"
 
 
 def _duplicates(actuals: Actuals, counted: Any, keys: list[tuple[Any, Any]]) -> list[Finding]:

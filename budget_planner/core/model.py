@@ -50,6 +50,9 @@ class Line:
     #: Text written beside a source's mark, e.g. ("OTHER", "(private funds)").
     source_notes: tuple[tuple[str, str], ...] = ()
     origin: Origin | None = field(default=None, compare=False)
+    #: The line's amount per year as the plan states it, sorted by year; empty: the period's
+    #: profile spreads the amount (see engine.phasing).
+    years: tuple[tuple[int, Decimal], ...] = ()
 
     def note_for(self, source_id: str) -> str:
         return dict(self.source_notes).get(source_id, "")
@@ -71,10 +74,37 @@ class Period:
     total: Decimal
     lines: tuple[Line, ...]
     origin: Origin | None = field(default=None, compare=False)
+    #: One weight a year, first_year to last_year, that spreads each line's amount; empty:
+    #: an even spread.
+    profile: tuple[Decimal, ...] = ()
 
     @property
     def computed_total(self) -> Decimal:
         return sum((line.amount for line in self.lines if line.amount is not None), ZERO)
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """What a funder commits to a source per year; each year's money must be claimed by the
+    end of that year + `lag_years` (the N+n rule), or it is lost. `prefinancing`, money paid
+    in advance, counts as claimed towards every year's target. `years` is sorted by year."""
+
+    source: str
+    lag_years: int
+    prefinancing: Decimal = ZERO
+    years: tuple[tuple[int, Decimal], ...] = ()
+    origin: str = field(default="", compare=False)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount in self.years), ZERO)
+
+    def amount(self, year: int) -> Decimal:
+        return dict(self.years).get(year, ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +128,8 @@ class Plan:
     files: tuple[str, ...] = field(default=(), compare=False)
     #: The `[reporting]` table: actuals files, their date, flexibility and underspend rules.
     reporting: Reporting = field(default_factory=Reporting)
+    #: What funders commit per year, one entry a source (see docs/phasing.md).
+    commitments: tuple[Commitment, ...] = ()
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -179,6 +211,9 @@ class Finding:
     expected: Decimal | None = None
     actual: Decimal | None = None
     difference: Decimal | None = None
+    #: For findings about a funding source's money in one year (the N+n check).
+    source: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from typing import Any
 
 import tomli
 
-from ..core.model import Line, Origin, Period, Plan, Problem, Programme, Source
+from ..core.model import Commitment, Line, Origin, Period, Plan, Problem, Programme, Source
 from ..core.money import MoneyError, parse_money, type_name
 from .fields import Fields, suggest
+from .phasing import read_commitments, read_profile, read_years
 from .reporting import parse_reporting
 from .rules import Known, parse_funding
 
@@ -28,12 +29,12 @@ PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 LINE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 CURRENCY = re.compile(r"[A-Z]{3}")
 
-MAIN_KEYS = ("include", "programme", "sources", "periods", "funding", "reporting")
-INCLUDED_KEYS = ("include", "sources", "periods")
+MAIN_KEYS = ("include", "programme", "sources", "periods", "funding", "reporting", "commitments")
+INCLUDED_KEYS = ("include", "sources", "periods", "commitments")
 PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description")
 SOURCE_KEYS = ("id", "name", "description")
-PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines")
-LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes")
+PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines", "profile")
+LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes", "years")
 _LINE_KEY_SET = frozenset(LINE_KEYS)
 #: One dotted key of hundreds of parts (`a.a.a...`): TOML parsers need time and memory
 #: quadratic in the parts (tomllib took 400 MB for 10,000; tomli stops at 1,000 with an error
@@ -295,6 +296,7 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
     programme = builder.programme(main)
     sources = builder.sources(collected.documents)
     periods = builder.periods(collected.documents, sources)
+    commitments = builder.commitments(collected.documents, sources)
     funding = parse_funding(
         main.data.get("funding"), main.report, path="funding",
         known=Known(sources=tuple(s.id for s in sources),
@@ -307,7 +309,7 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
     plan = Plan(name=path.stem, programme=programme, sources=tuple(sources),
                 periods=tuple(periods), funding=funding,
                 files=tuple(document.file for document in collected.documents),
-                reporting=reporting)
+                reporting=reporting, commitments=commitments)
     return plan, []
 
 
@@ -370,6 +372,28 @@ class _PlanBuilder:
             self.ok = False
         return sources
 
+    def commitments(self, documents: list[Document],
+                    sources: list[Source]) -> tuple[Commitment, ...]:
+        """Every file's `[[commitments]]`: one entry a source over all the files."""
+        found: list[Commitment] = []
+        seen: dict[str, str] = {}
+        source_ids = tuple(source.id for source in sources)
+        for document in documents:
+            errors = len(document.problems)
+            for entry in read_commitments(document.report, document.data.get("commitments"),
+                                          "commitments", source_ids):
+                where = f"{document.file}: {entry.path}"
+                if entry.source in seen:
+                    document.report(f"{entry.path}.source", "duplicate-commitment",
+                                    f"the commitments of {entry.source!r} are already given at "
+                                    f"{seen[entry.source]}; give each source's years in one "
+                                    "table")
+                    continue
+                seen[entry.source] = where
+                found.append(entry.commitment(where))
+            self.ok = self.ok and len(document.problems) == errors
+        return tuple(found)
+
     def periods(self, documents: list[Document], sources: list[Source]) -> list[Period]:
         periods: list[Period] = []
         seen: dict[str, str] = {}
@@ -429,9 +453,13 @@ class _PlanBuilder:
         first_year = fields.year("first_year")
         last_year = fields.year("last_year")
         total = fields.money("total", required=True)
+        years = None
         if first_year is not None and last_year is not None and first_year > last_year:
             fields.report("last_year", "invalid-years",
                           f"last_year {last_year} is before first_year {first_year}")
+        elif first_year is not None and last_year is not None:
+            years = range(first_year, last_year + 1)
+        profile = read_profile(fields, "profile", years)
         entries = fields.tables("lines")
         if "lines" in table and isinstance(table["lines"], list) and not table["lines"]:
             fields.report("lines", "empty-period", "the period has no budget lines")
@@ -442,7 +470,7 @@ class _PlanBuilder:
         lines: list[Line] = []
         seen: dict[str, str] = {}
         for line_path, line_table in entries:
-            line = read_line(document, line_path, line_table, source_ids)
+            line = read_line(document, line_path, line_table, source_ids, years)
             self.ok = self.ok and line is not None
             if self._is_duplicate(document, line_path, line_table, seen, "line",
                                   "is already used in this period at") or line is None:
@@ -451,30 +479,34 @@ class _PlanBuilder:
         if not self._done(fields):
             return None
         assert period_id and first_year and last_year and total is not None
+        assert profile is not None
         return Period(period_id, title, first_year, last_year, total, tuple(lines),
-                      document.origin(path))
+                      document.origin(path), profile)
 
 
 def read_line(document: Document, path: str, table: dict[str, Any],
-              source_ids: tuple[str, ...]) -> Line | None:
+              source_ids: tuple[str, ...], years: range | None = None) -> Line | None:
     """A budget line of `document` at `path`, or None with its problems reported: the same
-    rules and messages for a plan's lines and a scenario's added or changed ones.
+    rules and messages for a plan's lines and a scenario's added or changed ones. Its stated
+    `years` must lie in its period's `years` (when they are known).
 
     A plain, well-formed table (nearly every one) is read directly, any other goes through
     `_checked_line`, which reports each of its problems.
     """
     line = _plain_line(table, source_ids, document.origin(path))
-    return line if line is not None else _checked_line(document, path, table, source_ids)
+    return line if line is not None else _checked_line(document, path, table, source_ids, years)
 
 
 def _checked_line(document: Document, path: str, table: dict[str, Any],
-                  source_ids: tuple[str, ...]) -> Line | None:
+                  source_ids: tuple[str, ...],
+                  period_years: range | None = None) -> Line | None:
     fields = Fields(document.report, table, path, LINE_KEYS, "a budget line")
     line_id = fields.text("id", required=True, pattern=LINE_ID,
                           rule="letters, digits, '.', '-' or '_', no spaces")
     activity = fields.text("activity", required=True)
     amount = fields.money("amount")
     notes = fields.text("notes") or ""
+    years = read_years(fields, "years", period_years)
     marked: set[str] = set()
     for mark_path, source_id in fields.strings("sources"):
         if source_id not in source_ids:
@@ -501,12 +533,12 @@ def _checked_line(document: Document, path: str, table: dict[str, Any],
                              f"{suggest(source_id, sorted(marked))}")
     if not fields.ok:
         return None
-    assert line_id and activity
+    assert line_id and activity and years is not None
     source_notes = [(source_id, raw_notes[source_id]) for source_id in source_ids
                     if source_id in raw_notes]
     return Line(line_id, activity, amount,
                 tuple(source_id for source_id in source_ids if source_id in marked),
-                notes, tuple(source_notes), document.origin(path))
+                notes, tuple(source_notes), document.origin(path), years)
 
 
 def _plain_line(table: dict[str, Any], source_ids: tuple[str, ...], origin: Origin) -> Line | None:
@@ -517,7 +549,7 @@ def _plain_line(table: dict[str, Any], source_ids: tuple[str, ...], origin: Orig
     only for marked sources) and leaves everything else to `_checked_line`, which gives the
     same line or reports what is wrong. tests/test_loader_fast.py checks the two agree.
     """
-    if not _LINE_KEY_SET.issuperset(table):
+    if "years" in table or not _LINE_KEY_SET.issuperset(table):
         return None
     line_id, activity, notes = table.get("id"), table.get("activity"), table.get("notes", "")
     if not (isinstance(line_id, str) and LINE_ID.fullmatch(line_id) and isinstance(activity, str)

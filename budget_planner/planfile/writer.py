@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core.actuals import Reporting
-from ..core.model import Line, Period, Plan
+from ..core.model import Commitment, Line, Period, Plan
 from ..core.money import CENT
 from .rules import funding_toml
 
@@ -40,11 +40,27 @@ def toml_amount(amount: Decimal) -> str:
     return f'"{amount}"'
 
 
+def toml_years(years: tuple[tuple[int, Decimal], ...]) -> str:
+    """Amounts by year as an inline table: `{ "2014" = 1_000, "2015" = "250.50" }`."""
+    return "{ " + ", ".join(f'"{year}" = {toml_amount(amount)}' for year, amount in years) + " }"
+
+
+def _commitment(commitment: Commitment) -> list[str]:
+    out = ["[[commitments]]", f"source = {toml_string(commitment.source)}",
+           f"lag_years = {commitment.lag_years}"]
+    if commitment.prefinancing:
+        out.append(f"prefinancing = {toml_amount(commitment.prefinancing)}")
+    out.append(f"years = {toml_years(commitment.years)}")
+    return out
+
+
 def _line(line: Line) -> list[str]:
     out = ["[[periods.lines]]", f"id = {toml_string(line.id)}",
            f"activity = {toml_string(line.activity)}"]
     if line.amount is not None:
         out.append(f"amount = {toml_amount(line.amount)}")
+    if line.years:
+        out.append(f"years = {toml_years(line.years)}")
     if line.sources:
         out.append(f"sources = [{', '.join(toml_string(source) for source in line.sources)}]")
     if line.notes:
@@ -61,6 +77,10 @@ def _period(period: Period) -> list[str]:
         out.append(f"title = {toml_string(period.title)}")
     out += [f"first_year = {period.first_year}", f"last_year = {period.last_year}",
             f"total = {toml_amount(period.total)}"]
+    if period.profile:
+        weights = ", ".join(f'"{weight}"' if "." in str(weight) else str(weight)
+                            for weight in period.profile)
+        out.append(f"profile = [{weights}]")
     for line in period.lines:
         out += ["", *_line(line)]
     return out
@@ -86,6 +106,8 @@ def plan_toml(plan: Plan, *, comment: str = "") -> str:
             out.append(f"description = {toml_string(source.description)}")
     for period in plan.periods:
         out += ["", *_period(period)]
+    for commitment in plan.commitments:
+        out += ["", *_commitment(commitment)]
     if not plan.funding.empty:
         out += ["", *funding_lines(plan)]
     reporting = reporting_lines(plan.reporting)

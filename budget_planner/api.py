@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -28,13 +29,15 @@ from .planfile.loader import load_plan
 if TYPE_CHECKING:
     from .engine.actuals import Progress as Spending
     from .engine.diff import PlanDiff
+    from .engine.phasing import Phasing
     from .engine.sweep import Sweep
     from .engine.whatif import Comparison
     from .views.reports import Report
     from .xlsx.workbook import BuildInfo
 
 __all__ = ["InvalidInput", "InvalidRequest", "allocate", "build", "check", "default_plan",
-           "diff", "import_workbook", "progress", "report", "show", "sweep", "whatif"]
+           "diff", "import_workbook", "phasing", "progress", "report", "show", "sweep",
+           "whatif"]
 
 SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
 P = ParamSpec("P")
@@ -134,12 +137,18 @@ def check(path: Path | None = None, actuals: Sequence[Path] = (),
     return Checked(result, (*inputs, *files))
 
 
-def _reconciled(plan: Plan) -> Reconciliation:
-    """The plan's reconciliation with the allocation's findings about its caps, as `check`
-    shows it."""
+def _reconciled(plan: Plan, allocation: AllocationResult | None = None, *,
+                as_of: date | None = None) -> Reconciliation:
+    """The plan's reconciliation with the allocation's findings about its caps and, when the
+    plan has commitments, the N+n check of its allocation (solved here when not given), as
+    `check` shows it."""
     from .engine.allocation import funding_findings
+    from .engine.phasing import decommitment_findings
 
-    return reconcile(plan, funding=funding_findings(plan))
+    found = funding_findings(plan)
+    if plan.commitments:
+        found += decommitment_findings(plan, allocation or _solve(plan), as_of=as_of)
+    return reconcile(plan, funding=found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +296,27 @@ def _spending(plan: Plan, actuals: Sequence[Path], as_of: str | None, *,
     if spending is None:
         raise InvalidInput(problems)
     return spending, tuple(str(path) for path in paths)
+
+
+@dataclass(frozen=True, slots=True)
+class Phased:
+    """The plan by year as the scenarios leave it, with the N+n check of its commitments."""
+
+    phasing: Phasing
+    plan: Plan
+    inputs: tuple[str, ...]
+
+
+@_solver_refusals
+def phasing(path: Path | None = None, scenarios: Sequence[Path] = (), *,
+            as_of: date | None = None) -> Phased:
+    """Money by year, each source's forecast claims and the N+n tables; `as_of` closes the
+    years that ended by then (their deadlines have passed)."""
+    from .engine.phasing import phasing as by_year
+
+    applied = lay_over(read_plan(path), scenarios)
+    return Phased(by_year(applied.plan, _solve(applied.plan), as_of=as_of), applied.plan,
+                  applied.plan.files)
 
 
 @dataclass(frozen=True, slots=True)

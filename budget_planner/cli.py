@@ -369,6 +369,40 @@ def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fm
     sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
+@cli.command("phasing")
+@plan_argument
+@scenario_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD",
+              help="Close the years that ended by this date: money at risk there is an error.")
+@format_option("text", "json", "csv", "markdown")
+@output_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], as_of: Any, fmt: str,
+                    output: Path | None, strict: bool) -> None:
+    """The plan by year: each line's amount over its period's years (by the period's profile
+    or the line's own years), each source's forecast claims by year, and the decommitment
+    (N+n) table of every source with commitments.
+
+    Exit 0 when nothing is wrong, 1 on an error finding (a line's years that do not add up, a
+    deadline passed with money at risk; with --strict, a warning too), 2 on invalid input.
+    """
+    from . import api
+    from .views.phasing import phasing_csv, phasing_json, phasing_markdown, phasing_text
+    from .views.render import to_json
+
+    phased = api.phasing(plan, scenarios, as_of=as_of.date() if as_of else None)
+    result, loaded = phased.phasing, phased.plan
+    views: dict[str, Callable[[Any], str]] = {
+        "text": lambda value: phasing_text(value, loaded),
+        "markdown": lambda value: phasing_markdown(value, loaded),
+        "json": lambda value: to_json(phasing_json(value, loaded)), "csv": phasing_csv}
+    emit(views[fmt](result), output, phased.inputs)
+    severities = {finding.severity for finding in result.findings}
+    sys.exit(EXIT_FINDINGS if "error" in severities or (strict and "warning" in severities)
+             else 0)
+
+
 # --- what-if runs and parameter sweeps ------------------------------------------------------
 
 @cli.command()

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ..core.model import Finding, Plan
 from ..core.money import ZERO, display
+from .phasing import phasing_mismatches
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ CHECKS: tuple[Callable[[Plan], Iterable[Finding]], ...] = (
     check_period_totals,
     check_programme_total,
     check_lines,
+    phasing_mismatches,
 )
 
 

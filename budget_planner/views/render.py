@@ -113,7 +113,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return {"severity": finding.severity, "code": finding.code, "message": finding.message,
             "period": finding.period, "line": finding.line,
             "expected": money_text(finding.expected), "actual": money_text(finding.actual),
-            "difference": money_text(finding.difference)}
+            "difference": money_text(finding.difference), "source": finding.source,
+            "year": finding.year}
 
 
 def _total_json(total: TotalCheck, with_id: bool) -> dict[str, Any]:
@@ -143,38 +144,55 @@ TOTALS_HEADER = ["period", "stated", "computed", "difference", "status"]
 FINDINGS_HEADER = ["severity", "code", "where", "message"]
 
 
-def _where(finding: Finding) -> str:
-    return "/".join(part for part in (finding.period, finding.line) if part) or "programme"
+def where(finding: Finding) -> str:
+    """Where a finding is: `period/line`, `EC 2025` for a source's year, or `programme`."""
+    place = "/".join(part for part in (finding.period, finding.line) if part)
+    money = " ".join(str(part) for part in (finding.source, finding.year) if part is not None)
+    return " ".join(part for part in (place, money) if part) or "programme"
 
 
-def _summary(result: Reconciliation) -> str:
-    counts = [f"{result.count(severity)} {severity}{'s' if result.count(severity) != 1 else ''}"
+def findings_summary(findings: Sequence[Finding]) -> str:
+    """`1 error, 2 warnings, 0 info`."""
+    count = {severity: sum(1 for finding in findings if finding.severity == severity)
+             for severity in ("error", "warning", "info")}
+    counts = [f"{count[severity]} {severity}{'s' if count[severity] != 1 else ''}"
               for severity in ("error", "warning")]
-    counts.append(f"{result.count('info')} info")
+    counts.append(f"{count['info']} info")
     return ", ".join(counts)
+
+
+def findings_table(findings: Sequence[Finding]) -> str:
+    """The findings as a text table: severity, code, where, message."""
+    return text_table(FINDINGS_HEADER, [[f.severity, f.code, where(f), f.message]
+                                        for f in findings])
+
+
+def findings_markdown(findings: Sequence[Finding]) -> str:
+    """The findings as a Markdown table, with expected, actual and difference."""
+    return markdown_table(
+        [*FINDINGS_HEADER, "expected", "actual", "difference"],
+        [[f.severity, f.code, where(f), f.message, display(f.expected), display(f.actual),
+          display(f.difference)] for f in findings], right=(4, 5, 6))
 
 
 def check_text(result: Reconciliation) -> str:
     parts = [f"{result.programme_name} ({result.plan}), amounts in {result.currency}", "",
              text_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)), "",
-             f"Findings: {_summary(result)}"]
+             f"Findings: {findings_summary(result.findings)}"]
     if result.findings:
-        parts += ["", text_table(FINDINGS_HEADER, [[f.severity, f.code, _where(f), f.message]
-                                                   for f in result.findings])]
+        parts += ["", findings_table(result.findings)]
     return "\n".join(parts) + "\n"
 
 
 def check_markdown(result: Reconciliation) -> str:
     parts = [f"# Reconciliation: {result.programme_name}", "",
              f"Plan `{result.plan}`, amounts in {result.currency}. "
-             f"Status: **{'OK' if result.ok else 'ERRORS'}** ({_summary(result)}).", "",
+             f"Status: **{'OK' if result.ok else 'ERRORS'}** "
+             f"({findings_summary(result.findings)}).", "",
              "## Totals", "", markdown_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)),
              "", "## Findings", ""]
     if result.findings:
-        parts.append(markdown_table(
-            [*FINDINGS_HEADER, "expected", "actual", "difference"],
-            [[f.severity, f.code, _where(f), f.message, display(f.expected), display(f.actual),
-              display(f.difference)] for f in result.findings], right=(4, 5, 6)))
+        parts.append(findings_markdown(result.findings))
     else:
         parts.append("None.")
     return "\n".join(parts) + "\n"

@@ -8,13 +8,14 @@ values.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from .actuals import Reporting
 from .funding import Funding
-from .money import ZERO
+from .money import ZERO, from_cents, split_cents, to_cents
 
 Severity = Literal["error", "warning", "info"]
 
@@ -56,6 +57,17 @@ class Line:
 
     def note_for(self, source_id: str) -> str:
         return dict(self.source_notes).get(source_id, "")
+
+    def with_amount(self, amount: Decimal | None) -> Line:
+        """The line with another amount; its stated years move with it in proportion (largest
+        remainder), so a line whose amount a scenario or an edited workbook changes keeps the
+        shape of its phasing and still adds up."""
+        years = self.years
+        if years and amount is not None:
+            weights = [to_cents(value) for _, value in years]
+            cents = split_cents(to_cents(amount), weights if any(weights) else [1] * len(years))
+            years = tuple((year, from_cents(part)) for (year, _), part in zip(years, cents))
+        return dataclasses.replace(self, amount=amount, years=years)
 
 
 def mark(line_sources: tuple[str, ...], note: str, source_id: str) -> str:

@@ -47,19 +47,6 @@ def line_years_amounts(period: Period, line: Line) -> dict[int, Decimal]:
     return {year: from_cents(cents) for year, cents in line_years(period, line).items()}
 
 
-def rescaled_years(years: tuple[tuple[int, Decimal], ...],
-                   amount: Decimal | None) -> tuple[tuple[int, Decimal], ...]:
-    """A line's stated years moved to a new amount, in proportion (largest remainder): a line
-    whose amount a scenario or an edited workbook changes keeps its phasing's shape."""
-    if not years or amount is None:
-        return years
-    weights = [to_cents(value) for _, value in years]
-    if not any(weights):
-        weights = [1] * len(years)
-    parts = split_cents(to_cents(amount), weights)
-    return tuple((year, from_cents(cents)) for (year, _), cents in zip(years, parts))
-
-
 def phasing_mismatches(plan: Plan) -> list[Finding]:
     """Lines whose stated years do not add up to their amount (an error, like a period total)."""
     findings = []

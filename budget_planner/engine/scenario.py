@@ -148,15 +148,15 @@ def scale_period(period: Period, change: Decimal) -> Period:
     cents = [int(amount * 100) for amount in amounts]
     parts = split_cents(new_sum, cents)
     scaled = iter(parts)
-    lines = tuple(line if line.amount is None else
-                  dataclasses.replace(line, amount=(Decimal(next(scaled)) / 100).quantize(CENT))
+    lines = tuple(line if line.amount is None else  # stated years move with the amount
+                  line.with_amount((Decimal(next(scaled)) / 100).quantize(CENT))
                   for line in period.lines)
     return dataclasses.replace(period, total=total, lines=lines)
 
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
-    """The plan with the scenario laid over it: line edits, period scales, funding rules, then
-    source scales (as caps)."""
+    """The plan with the scenario laid over it: line edits, period scales, funding rules,
+    source scales (as caps), then profiles and commitments."""
     changed = _apply_lines(plan, scenario.lines)
     period_scales = {scale.period: scale for scale in scenario.scales if scale.source is None}
     if period_scales:
@@ -168,7 +168,21 @@ def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
                  for scale in scenario.scales if scale.source is not None)
     if caps:
         funding = funding.merged(Funding(caps=caps))
+    changed = _apply_phasing(changed, scenario)
     return dataclasses.replace(changed, funding=funding, files=(*plan.files, scenario.file))
+
+
+def _apply_phasing(plan: Plan, scenario: Scenario) -> Plan:
+    """The plan with the scenario's profiles and commitments: a commitment replaces the plan's
+    of the same source (it was read for this plan, so it holds the years it keeps)."""
+    if not scenario.profiles and not scenario.commitments:
+        return plan
+    weights = {change.period: change.weights for change in scenario.profiles}
+    periods = tuple(dataclasses.replace(period, profile=weights[period.id])
+                    if period.id in weights else period for period in plan.periods)
+    changed = {change.commitment.source: change.commitment for change in scenario.commitments}
+    kept = [changed.pop(commitment.source, commitment) for commitment in plan.commitments]
+    return dataclasses.replace(plan, periods=periods, commitments=(*kept, *changed.values()))
 
 
 @dataclass(frozen=True, slots=True)

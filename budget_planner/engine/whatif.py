@@ -18,12 +18,14 @@ from typing import Any, Literal
 from ..planfile.loader import parse_toml
 from ..core.model import AllocationResult, Plan, Source, SourceUse
 from ..core.money import ZERO
+from .phasing import decommitment_findings, phasing
 from .reconcile import Reconciliation, reconcile
 from .scenario import Scenario, apply_scenario
 
-Measure = Literal["budget", "funded", "unfunded", "allocated"]
+Measure = Literal["budget", "funded", "unfunded", "allocated", "at_risk"]
 SECTIONS: dict[str, str] = {"budget": "Budget", "funded": "Funded", "unfunded": "Unfunded",
-                            "allocated": "Allocation by source"}
+                            "allocated": "Allocation by source",
+                            "at_risk": "At risk of decommitment (N+n)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,8 @@ class Row:
     """One figure for every run, and its change against the baseline for every other run.
 
     `period` None is the programme; `parts` is how many rows just above this one it adds up
-    (the workbook writes it as a SUM). A value is None where a run's rules conflict.
+    (the workbook writes it as a SUM). A value is None where a run's rules conflict. For
+    "at_risk", `period` is the deadline year, and None the most at risk at any deadline.
     """
 
     measure: Measure
@@ -118,8 +121,9 @@ def run(plan: Plan, scenarios: Sequence[Scenario], *, key: str, label: str,
     """Reconcile and allocate the plan (with `scenarios` already laid over it)."""
     from .allocation import allocate, funding_findings
 
-    return Run(key, label, tuple(scenarios), plan, reconcile(plan, funding=funding_findings(plan)),
-               allocate(plan, solver=solver))
+    allocation = allocate(plan, solver=solver)
+    findings = [*funding_findings(plan), *decommitment_findings(plan, allocation)]
+    return Run(key, label, tuple(scenarios), plan, reconcile(plan, funding=findings), allocation)
 
 
 def _key(number: int) -> str:
@@ -179,6 +183,19 @@ def _figures(run: Run, periods: tuple[str, ...],
             figures["allocated", period, source] = allocated[period, source]
         figures["funded", period, None] = sum((allocated[period, source] for source in sources),
                                               ZERO)
+    figures.update(_at_risk(run))
+    return figures
+
+
+def _at_risk(run: Run) -> dict[tuple[Any, ...], Decimal | None]:
+    """What each source with commitments has at risk at each deadline, and at most."""
+    if not run.plan.commitments:
+        return {}
+    figures: dict[tuple[Any, ...], Decimal | None] = {}
+    for source in phasing(run.plan, run.allocation).committed:
+        for row in source.decommitment:
+            figures["at_risk", str(row.year), source.id] = row.at_risk
+        figures["at_risk", None, source.id] = source.at_risk
     return figures
 
 
@@ -197,6 +214,7 @@ def compare(runs: Sequence[Run]) -> Comparison:
         keys += [("allocated", period, source.id, f"{source.name} {period}", 0)
                  for period in periods]
         keys.append(("allocated", None, source.id, f"{source.name} programme", len(periods)))
+    keys += _at_risk_keys(figures, sources)
     rows = []
     for measure, period, source, label, parts in keys:
         values = tuple(figure.get((measure, period, source)) for figure in figures)
@@ -206,6 +224,23 @@ def compare(runs: Sequence[Run]) -> Comparison:
         rows.append(Row(measure, period, source, label, values, changes, parts))
     return Comparison(baseline.programme.name, baseline.programme.currency, periods, sources,
                       tuple(runs), tuple(rows), _caps(runs, periods, source_ids))
+
+
+def _at_risk_keys(figures: list[dict[tuple[Any, ...], Decimal | None]], sources: tuple[Source, ...]
+                  ) -> list[tuple[Measure, str | None, str | None, str, int]]:
+    """Rows for each source with commitments in any run: every deadline year at which some run
+    has money at risk, then the most at risk."""
+    keys: list[tuple[Measure, str | None, str | None, str, int]] = []
+    for source in sources:
+        found = [key for figure in figures for key in figure
+                 if key[0] == "at_risk" and key[2] == source.id]
+        if not found:
+            continue
+        years = sorted({key[1] for key in found if key[1] is not None
+                        and any(figure.get(key) for figure in figures)})
+        keys += [("at_risk", year, source.id, f"{source.name} {year}", 0) for year in years]
+        keys.append(("at_risk", None, source.id, f"{source.name} most at risk", 0))
+    return keys
 
 
 def _caps(runs: Sequence[Run], periods: tuple[str, ...],

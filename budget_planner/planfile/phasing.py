@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..core.model import Commitment
-from ..core.money import ZERO, MoneyError, parse_money, type_name
+from ..core.model import Commitment, Plan
+from ..core.money import ZERO, MoneyError, display, parse_money, type_name
 from .fields import Fields, Report, suggest
 
 COMMITMENT_KEYS = ("source", "lag_years", "prefinancing", "years")
@@ -195,3 +195,97 @@ def _commitment(fields: Fields, sources: Sequence[str], require: bool) -> Commit
     if not fields.ok or source is None or years is None:
         return None
     return CommitmentEntry(fields.path, source, lag, prefinancing, years)
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+PROFILE_KEYS = ("period", "weights")
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChange:
+    """A scenario's new yearly weights for a period."""
+
+    period: str
+    weights: tuple[Decimal, ...]
+    origin: str = ""
+
+    def describe(self) -> str:
+        return (f"spreads {self.period} by the profile "
+                f"{':'.join(str(weight) for weight in self.weights)}")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentChange:
+    """A source's commitments as a scenario leaves them, and as the plan it was read for had
+    them (None: none)."""
+
+    commitment: Commitment
+    previous: Commitment | None = None
+
+    def describe(self) -> str:
+        new, old = self.commitment, self.previous
+        if old is None:
+            years = years_text(range(new.years[0][0], new.years[-1][0] + 1)) if new.years \
+                else "no year"
+            return (f"commits {display(new.total)} from {new.source} ({years}, "
+                    f"N+{new.lag_years}, pre-financing {display(new.prefinancing)})")
+        changes = [f"{year} {display(old.amount(year))} -> {display(amount)}"
+                   for year, amount in new.years if amount != old.amount(year)]
+        if new.lag_years != old.lag_years:
+            changes.append(f"N+{old.lag_years} -> N+{new.lag_years}")
+        if new.prefinancing != old.prefinancing:
+            changes.append(f"pre-financing {display(old.prefinancing)} -> "
+                           f"{display(new.prefinancing)}")
+        return f"changes the {new.source} commitments: " + ("; ".join(changes) or "nothing")
+
+
+def read_profile_changes(report: Report, scenario: Fields, plan: Plan,
+                         file: str) -> list[ProfileChange]:
+    """`[[profiles]]`: a period of `plan` and its new weights, one a year."""
+    periods = {period.id: period for period in plan.periods}
+    changes: list[ProfileChange] = []
+    seen: dict[str, str] = {}
+    for at, table in scenario.tables("profiles"):
+        fields = Fields(report, table, at, PROFILE_KEYS, "a profile")
+        period_id = fields.text("period", required=True)
+        period = periods.get(period_id) if period_id is not None else None
+        if period_id is not None and period is None:
+            fields.report("period", "unknown-period",
+                          f"unknown period {period_id!r}{suggest(period_id, list(periods))} "
+                          f"(periods: {', '.join(periods)})")
+        fields.require("weights")
+        weights = read_profile(fields, "weights", period.years if period else None)
+        if period is not None and period.id in seen:
+            fields.report("period", "duplicate-rule",
+                          f"the profile of {period.id} is already set at {seen[period.id]}")
+        if fields.ok and period is not None and weights:
+            seen[period.id] = at
+            changes.append(ProfileChange(period.id, weights, f"{file}: {at}"))
+    return changes
+
+
+def read_commitment_changes(report: Report, raw: Any, plan: Plan,
+                            file: str) -> list[CommitmentChange]:
+    """`[[commitments]]` as in a plan; for a source the plan commits already, every key but
+    `source` may be left out: the years given replace those years, the rest stays."""
+    existing = {commitment.source: commitment for commitment in plan.commitments}
+    changes = []
+    for entry in read_commitments(report, raw, "commitments", plan.source_ids, require=False):
+        previous = existing.get(entry.source)
+        if previous is None and (entry.lag_years is None or not entry.years):
+            missing = "lag_years" if entry.lag_years is None else "years"
+            report(f"{entry.path}.{missing}", "missing-field",
+                   f"the plan has no commitments of {entry.source!r}, so a scenario that adds "
+                   f"them needs '{missing}'")
+            continue
+        years = dict(previous.years if previous is not None else ())
+        years.update(entry.years)
+        lag = entry.lag_years if entry.lag_years is not None else previous.lag_years \
+            if previous is not None else 0
+        prefinancing = entry.prefinancing if entry.prefinancing is not None else \
+            previous.prefinancing if previous is not None else ZERO
+        changes.append(CommitmentChange(
+            Commitment(entry.source, lag, prefinancing, tuple(sorted(years.items())),
+                       f"{file}: {entry.path}"), previous))
+    return changes

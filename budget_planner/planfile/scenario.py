@@ -14,6 +14,7 @@ may be an allocation) and lays the scenario over the plan.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -25,12 +26,16 @@ from ..core.model import Line, Origin, Plan, Problem
 from ..core.money import CENT, MoneyError, display, money_text, type_name
 from .fields import Fields, suggest
 from .loader import LINE_KEYS, Document, read_document, read_line
+from .phasing import (CommitmentChange, ProfileChange, read_commitment_changes,
+                      read_profile_changes)
 from .rules import Known, parse_funding
 
-SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale")
+SCENARIO_KEYS = ("name", "description", "illustrative", "funding", "lines", "scale", "profiles",
+                 "commitments")
 LINES_KEYS = ("remove", "change", "add")
 REMOVE_KEYS = ("period", "line")
-CHANGE_KEYS = ("period", "line", "activity", "amount", "sources", "source_notes", "notes")
+CHANGE_KEYS = ("period", "line", "activity", "amount", "sources", "source_notes", "notes",
+               "years")
 ADD_KEYS = ("period", *LINE_KEYS)
 SCALE_KEYS = ("source", "period", "by")
 
@@ -90,6 +95,8 @@ class Scenario:
     funding: Funding = field(default_factory=Funding)
     lines: tuple[LineEdit, ...] = ()
     scales: tuple[Scale, ...] = ()
+    profiles: tuple[ProfileChange, ...] = ()
+    commitments: tuple[CommitmentChange, ...] = ()
 
     def changes(self) -> tuple[str, ...]:
         """What the scenario changes, one sentence each, in the order it applies them."""
@@ -100,6 +107,7 @@ class Scenario:
         if self.funding.preference is not None:
             found.append(_preference_text(self.funding))
         found += [_scale_text(scale) for scale in self.scales if scale.source is not None]
+        found += [change.describe() for change in (*self.profiles, *self.commitments)]
         return tuple(found)
 
 
@@ -183,10 +191,14 @@ def read_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[P
     scales = _read_scales(document, fields, known)
     funding = parse_funding(data.get("funding"), document.report, path="funding", known=known,
                             file=Path(document.file).name)
+    edited = line_edits.plan_after()
+    profiles = read_profile_changes(document.report, fields, edited, Path(document.file).name)
+    commitments = read_commitment_changes(document.report, data.get("commitments"), edited,
+                                          Path(document.file).name)
     if problems:
         return None, problems
     return Scenario(str(name), document.file, str(description), bool(illustrative), funding,
-                    tuple(edits), tuple(scales)), []
+                    tuple(edits), tuple(scales), tuple(profiles), tuple(commitments)), []
 
 
 class _LineEdits:
@@ -216,6 +228,13 @@ class _LineEdits:
         for path, table in fields.tables("add"):
             self.add(path, table)
         return self.edits
+
+    def plan_after(self) -> Plan:
+        """The plan's periods and commitments as the edits leave its lines (for the ids and
+        years a scenario's phasing names)."""
+        return dataclasses.replace(self.plan, periods=tuple(
+            dataclasses.replace(period, lines=tuple(self.lines[period.id].values()))
+            for period in self.plan.periods))
 
     def known(self) -> Known:
         """The ids the scenario's rules may name: the plan's, as the line edits leave it."""
@@ -290,8 +309,12 @@ class _LineEdits:
             notes = {source: note for source, note in notes.items() if source in table["sources"]}
         if notes:
             merged["source_notes"] = notes
+        if old.years:
+            merged["years"] = {str(year): money_text(amount) for year, amount in old.years}
         merged.update({key: value for key, value in table.items() if key not in REMOVE_KEYS})
-        line = self._line(path, merged)
+        line = self._line(path, merged, period)
+        if line is not None and old.years and "years" not in table:  # the years follow
+            line = dataclasses.replace(line, years=old.with_amount(line.amount).years)
         if line is not None:
             self.lines[period][line_id] = line
             self.edits.append(LineEdit("change", period, line_id, line,
@@ -306,7 +329,7 @@ class _LineEdits:
                           f"unknown period {period!r}{suggest(period, periods)} "
                           f"(periods: {', '.join(periods)})")
         line = self._line(path, {key: value for key, value in table.items()
-                                 if key in LINE_KEYS})
+                                 if key in LINE_KEYS}, period)
         if line is None or not fields.ok or period is None:
             return
         if line.id in self.lines[period]:
@@ -317,9 +340,11 @@ class _LineEdits:
         self.lines[period][line.id] = line
         self.edits.append(LineEdit("add", period, line.id, line, f"{self.document.file}: {path}"))
 
-    def _line(self, path: str, table: dict[str, Any]) -> Line | None:
-        # The plan's own line rules and messages, so a line reads the same in both files.
-        return read_line(self.document, path, table, self.plan.source_ids)
+    def _line(self, path: str, table: dict[str, Any], period: str | None = None) -> Line | None:
+        # The plan's own line rules and messages, so a line reads the same in both files; its
+        # stated years must lie in its period's.
+        years = self.plan.period(period).years if period in self.lines else None
+        return read_line(self.document, path, table, self.plan.source_ids, years)
 
 
 def _read_scales(document: Document, scenario: Fields, known: Known) -> list[Scale]:

@@ -71,6 +71,10 @@ def whatif_json(comparison: Comparison) -> dict[str, Any]:
                 if row.measure == "allocated":
                     found["sources"].append({"source": row.source, "period": row.period,
                                              "allocated": money_text(value)})
+                elif row.measure == "at_risk":
+                    found.setdefault("decommitment", []).append({
+                        "source": row.source, "year": None if row.period is None
+                        else int(row.period), "at_risk": money_text(value)})
                 elif row.period is None:
                     found["programme"][row.measure] = money_text(value)
                 else:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .engine.actuals import Progress as Spending
     from .engine.diff import PlanDiff
     from .engine.phasing import Phasing
+    from .engine.phasing_sweep import ClaimSweep
     from .engine.sweep import Sweep
     from .engine.whatif import Comparison
     from .views.reports import Report
@@ -363,7 +364,8 @@ class _Silent:
 
 @dataclass(frozen=True, slots=True)
 class Swept:
-    sweep: Sweep
+    #: A sweep of funding rules, or (`--vary claim.SOURCE/YEAR`) of one year's claim.
+    sweep: Sweep | ClaimSweep
     plan: Plan
     points: int
     processes: int
@@ -376,8 +378,10 @@ def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = 
           solver: str = "highs", jobs: int | None = None, chart: Path | None = None,
           progress: Progress | None = None) -> Swept:
     """The allocation at every point of a grid of one or two rule values (`--vary` texts),
-    and the break-even points. `chart`, the chart's file if one is asked for, is checked with
+    and the break-even points; or, for `claim.SOURCE/YEAR` alone, what is at risk of
+    decommitment at each claim. `chart`, the chart's file if one is asked for, is checked with
     the other options so that every mistake is reported at once."""
+    from .engine.phasing_sweep import run_claim_sweep
     from .engine.sweep import parse_vary, run_sweep, workers
 
     applied = lay_over(read_plan(path), scenarios)
@@ -396,8 +400,17 @@ def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = 
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         problems.append(Problem("--chart", str(chart), "chart-format",
                                 "write the chart as .svg or .png"))
+    claims = [axis for axis in axes if axis.parameter.kind == "claim"]
+    if claims and len(varies) > 1:
+        problems.append(Problem("--vary", claims[0].parameter.name, "vary-claim-alone",
+                                "a claim is swept alone, with no other parameter"))
     if problems:
         raise InvalidInput(problems)
+    if claims:  # the allocation does not depend on a claim: one solve, one N+n table a point
+        started = time.perf_counter()
+        claimed = run_claim_sweep(applied.plan, claims[0], solver=solver)
+        return Swept(claimed, applied.plan, len(claims[0].values), 1,
+                     time.perf_counter() - started, applied.plan.files)
     points = 1
     for axis in axes:
         points *= len(axis.values)

@@ -449,7 +449,9 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
 @click.option("--vary", "varies", multiple=True, required=True, metavar="PARAM=START:STOP:STEP",
               help="A rule to vary, one or two times: cap.SOURCE[/PERIOD] (money) or "
                    "min.SOURCE[/PERIOD[/LINE]], max.SOURCE[/PERIOD[/LINE]] (percent), "
-                   "e.g. cap.EC/2014-2020=0:26_400_000:100_000 or min.NATIONAL=0%:50%:5%.")
+                   "e.g. cap.EC/2014-2020=0:26_400_000:100_000 or min.NATIONAL=0%:50%:5%; "
+                   "or, alone, claim.SOURCE/YEAR (money claimed that year, against the "
+                   "source's commitments).")
 @scenario_option
 @solver_option
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -468,6 +470,9 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     two); prints the break-even points. Exit 0, or 2 when an input is invalid.
     """
     from . import api
+    from .engine.phasing_sweep import ClaimSweep
+    from .views.phasing import claim_sweep_csv, claim_sweep_json, claim_sweep_text
+    from .views.phasing_charts import claim_sweep_chart
     from .views.sweep import sweep_csv, sweep_json, sweep_text
     from .views.render import to_json
     from .views.sweep_chart import sweep_chart
@@ -481,12 +486,17 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     click.echo(f"solved {swept.points:,} points in {swept.seconds:.1f} s "
                f"({swept.processes} process{'es' if swept.processes > 1 else ''})", err=True)
     chart = chart or default_output(swept.plan, "-sweep.svg")
-    emit(sweep_csv(swept.sweep), output or default_output(swept.plan, "-sweep.csv"),
-         swept.inputs)
-    emit(sweep_chart(swept.sweep, "png" if chart.suffix.lower() == ".png" else "svg"), chart,
-         swept.inputs)
-    views = {"text": sweep_text, "json": lambda value: to_json(sweep_json(value))}
-    emit(views[fmt](swept.sweep), None)
+    kind = "png" if chart.suffix.lower() == ".png" else "svg"
+    result = swept.sweep
+    if isinstance(result, ClaimSweep):
+        csv, drawn = claim_sweep_csv(result), claim_sweep_chart(result, kind)
+        text = claim_sweep_text(result) if fmt == "text" else to_json(claim_sweep_json(result))
+    else:
+        csv, drawn = sweep_csv(result), sweep_chart(result, kind)
+        text = sweep_text(result) if fmt == "text" else to_json(sweep_json(result))
+    emit(csv, output or default_output(swept.plan, "-sweep.csv"), swept.inputs)
+    emit(drawn, chart, swept.inputs)
+    emit(text, None)
 
 
 def main() -> None:

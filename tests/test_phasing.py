@@ -12,8 +12,8 @@ from decimal import Decimal
 from budget_planner.cli import cli
 from budget_planner.core.model import Commitment
 from budget_planner.engine.allocation import allocate
-from budget_planner.engine.phasing import (decommitment, line_years_amounts, phasing,
-                                           split_years)
+from budget_planner.engine.phasing import (claim_needed, decommitment, line_years_amounts,
+                                           phasing, split_years)
 from budget_planner.engine.reconcile import reconcile
 from budget_planner.planfile.loader import load_plan
 from tests.support.phasing import EC_N2, PHASED
@@ -39,6 +39,15 @@ def test_the_worked_example_of_the_issue():
     assert (table[2026].target, table[2026].covered, table[2026].at_risk) == (200, 95, 105)
     assert [table[year].at_risk for year in (2022, 2023, 2024)] == [0, 0, 0]
     assert table[2024].covered == D("80.00") and table[2022].covered == D("10.00")
+
+
+def test_the_claim_that_loses_nothing_in_the_worked_example():
+    commitment = Commitment("EC", 3, D("10.00"), ((2022, D("100.00")), (2023, D("100.00"))))
+    claims = {2023: D(40), 2024: D(30), 2025: D(15)}
+    # Without its 2025 claim, 10 + 40 + 30 = 80 is covered: 2026's target of 200 needs 120.
+    assert claim_needed(commitment, claims, 2025) == D(120)
+    # A claim in 2026 comes too late for the 5 short at the end of 2025.
+    assert claim_needed(commitment, claims, 2026) is None
 
 
 def test_a_profile_spreads_by_largest_remainder_with_ties_to_the_earlier_year(write):

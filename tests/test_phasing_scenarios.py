@@ -3,8 +3,10 @@ and `sweep` answer with them."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+from budget_planner.cli import cli
 from budget_planner.engine.allocation import allocate
 from budget_planner.engine.phasing import line_years_amounts, phasing
 from budget_planner.engine.scenario import apply_scenario, load_scenario, scale_period
@@ -123,3 +125,39 @@ def test_whatif_answers_what_if_the_ec_2016_tranche_is_cut():
     assert rows["EC 2019"].values == (at_risk, D(0))
     assert rows["EC 2019"].changes == (-at_risk,)
     assert rows["EC most at risk"].values == (at_risk, D(0))
+
+
+def test_sweep_finds_how_much_must_be_claimed_by_2018_to_lose_nothing(tmp_path, runner):
+    plan, _ = load_plan(SEED_PLAN)
+    base, _ = load_scenario(ILLUSTRATIVE, plan)
+    phased = apply_scenario(plan, base)
+    result = phasing(phased, allocate(phased))
+    ec = next(source for source in result.committed if source.id == "EC")
+    claims = dict(ec.claims)
+    # Claimed in 2018, the missing money covers the 2019 deadline too: the 2018 claim must
+    # rise by what is at risk in 2019 (nothing is at risk before 2018).
+    at_risk_2019 = next(row.at_risk for row in ec.decommitment if row.year == 2019)
+    needed = claims[2018] + at_risk_2019
+    output = runner.invoke(cli, [
+        "sweep", "--scenario", str(ILLUSTRATIVE), "--vary", "claim.EC/2018=0:8_000_000:500_000",
+        "--format", "json", "-o", str(tmp_path / "sweep.csv"),
+        "--chart", str(tmp_path / "sweep.svg")])
+    assert output.exit_code == 0, output.output
+    data = json.loads(output.stdout)
+    [item] = data["break_even"]
+    assert item["exact"] == f"{needed:.2f}"
+    assert item["value"] == "4500000.00"
+    lines = (tmp_path / "sweep.csv").read_text().splitlines()
+    assert lines[0].startswith("claim.EC/2018,at risk,at risk 2010,")
+    assert lines[9].startswith("4000000.00,") and lines[10].startswith("4500000.00,0.00,")
+    assert (tmp_path / "sweep.svg").read_text().startswith("<?xml")
+
+
+def test_a_claim_needs_commitments_and_is_swept_alone(write, runner):
+    path = write("plan.toml", PHASED)
+    result = runner.invoke(cli, ["sweep", str(path), "--vary", "claim.EC/2021=0:100:10"])
+    assert result.exit_code == 2 and "[no-commitments]" in result.output
+    path = write("committed.toml", PHASED + EC_N2)
+    result = runner.invoke(cli, ["sweep", str(path), "--vary", "claim.EC/2021=0:100:10",
+                                 "--vary", "cap.EC=0:100:10"])
+    assert result.exit_code == 2 and "[vary-claim-alone]" in result.output

@@ -37,35 +37,41 @@ from ..core.model import Plan, Problem
 from ..core.money import CENT, MoneyError, display, from_cents, parse_money
 from .allocation import Prepared, SolvedComponents, solve_prepared
 
-KINDS = ("cap", "min", "max")
+KINDS = ("cap", "min", "max", "claim")
 MAX_POINTS = 100_000
 #: Below this many points a pool costs more than it saves.
 PARALLEL_FROM = 64
 #: The finest step a break-even is refined to: a cent, or a hundredth of a percent.
-UNITS = {"cap": CENT, "min": Decimal("0.0001"), "max": Decimal("0.0001")}
+UNITS = {"cap": CENT, "min": Decimal("0.0001"), "max": Decimal("0.0001"), "claim": CENT}
 
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """A funding rule's value to vary: a cap, or a share rule's minimum or maximum."""
+    """A funding rule's value to vary: a cap, or a share rule's minimum or maximum; or what a
+    source with commitments is claimed in one year (`claim`, swept by `phasing_sweep`)."""
 
-    kind: Literal["cap", "min", "max"]
+    kind: Literal["cap", "min", "max", "claim"]
     source: str
     period: str | None = None
     line: str | None = None
+    year: int | None = None
 
     @property
     def name(self) -> str:
         """As written on the command line: `cap.EC/2014-2020`, `min.NATIONAL/*/management`."""
+        if self.kind == "claim":
+            return f"claim.{self.source}/{self.year}"
         scope = "/".join([self.period or "*", self.line] if self.line else
                          [self.period] if self.period else [])
         return f"{self.kind}.{self.source}" + (f"/{scope}" if scope else "")
 
     @property
     def money(self) -> bool:
-        return self.kind == "cap"
+        return self.kind in ("cap", "claim")
 
     def describe(self) -> str:
+        if self.kind == "claim":
+            return f"what {self.source} is claimed in {self.year}"
         if self.kind == "cap":
             where = f"in {self.period}" if self.period else "for the whole programme"
             return f"{self.source} cap {where}"
@@ -185,10 +191,12 @@ def _parameter(name: str, plan: Plan, report: Callable[[str, str], None]) -> Par
     kind, dot, rest = name.partition(".")
     if not dot or kind not in KINDS:
         report("vary-invalid", f"{name!r} is not a parameter; write cap.SOURCE[/PERIOD], "
-                               "min.SOURCE[/PERIOD[/LINE]] or max.SOURCE[/PERIOD[/LINE]]"
-                               f"{suggest(kind, KINDS)}")
+                               "min.SOURCE[/PERIOD[/LINE]], max.SOURCE[/PERIOD[/LINE]] or "
+                               f"claim.SOURCE/YEAR{suggest(kind, KINDS)}")
         return None
     source, *scope = rest.split("/")
+    if kind == "claim":
+        return _claim_parameter(name, source, scope, plan, report)
     if len(scope) > (1 if kind == "cap" else 2):
         most = "a cap has a period at most" if kind == "cap" else \
             "a share rule has a period and a line at most"
@@ -215,6 +223,21 @@ def _parameter(name: str, plan: Plan, report: Callable[[str, str], None]) -> Par
             report("unknown-line", f"no line {line!r} in {where}{suggest(line, lines)}")
             ok = False
     return Parameter(kind, source, period, line) if ok else None  # type: ignore[arg-type]
+
+
+def _claim_parameter(name: str, source: str, scope: list[str], plan: Plan,
+                     report: Callable[[str, str], None]) -> Parameter | None:
+    """`claim.SOURCE/YEAR`: a source with commitments, and a year."""
+    committed = tuple(commitment.source for commitment in plan.commitments)
+    if len(scope) != 1 or not scope[0].isdigit() or len(scope[0]) != 4:
+        report("vary-invalid", f"{name!r}: write claim.SOURCE/YEAR, such as claim.EC/2018")
+        return None
+    if source not in committed:
+        report("no-commitments", f"{source!r} has no commitments to claim against"
+                                 f"{suggest(source, committed)} (sources with [[commitments]]: "
+                                 f"{', '.join(committed) or 'none'})")
+        return None
+    return Parameter("claim", source, year=int(scope[0]))
 
 
 def with_values(plan: Plan, axes: Sequence[Axis], values: Sequence[Decimal]) -> Plan:

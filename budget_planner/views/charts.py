@@ -14,6 +14,9 @@ from decimal import Decimal
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
 GAP_COLOUR = "#BBBBBB"
+#: matplotlib settings of every chart: a fixed salt for SVG ids, text kept as text.
+STYLE = {"svg.hashsalt": "budget-planner", "svg.fonttype": "none", "font.size": 9,
+         "font.family": "DejaVu Sans"}
 
 
 def stacked_bars_svg(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal]]],
@@ -25,8 +28,7 @@ def stacked_bars_svg(categories: Sequence[str], series: Sequence[tuple[str, Sequ
     from matplotlib import pyplot
     from matplotlib.ticker import FuncFormatter
 
-    with matplotlib.rc_context({"svg.hashsalt": "budget-planner", "svg.fonttype": "none",
-                                "font.size": 9, "font.family": "DejaVu Sans"}):
+    with matplotlib.rc_context(STYLE):
         figure, axes = pyplot.subplots(figsize=(7.5, 3.6))
         bottoms = [0.0] * len(categories)
         for number, (name, values) in enumerate(series):
@@ -58,8 +60,7 @@ def cumulative_lines_svg(categories: Sequence[str],
     from matplotlib import pyplot
     from matplotlib.ticker import FuncFormatter
 
-    with matplotlib.rc_context({"svg.hashsalt": "budget-planner", "svg.fonttype": "none",
-                                "font.size": 9, "font.family": "DejaVu Sans"}):
+    with matplotlib.rc_context(STYLE):
         figure, axes = pyplot.subplots(figsize=(7.5, 3.6))
         for number, (name, values) in enumerate(series):
             shown = [(category, float(value)) for category, value in zip(categories, values)
@@ -79,3 +80,40 @@ def cumulative_lines_svg(categories: Sequence[str],
         pyplot.close(figure)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
+
+
+def lines_chart(xs: Sequence[float], series: Sequence[tuple[str, Sequence[Decimal]]], *,
+                title: str, xlabel: str, ylabel: str, marks: Sequence[tuple[float, str]] = (),
+                fmt: str = "svg") -> bytes:
+    """Lines over amounts `xs` (a swept value), one a series, on money axes; `marks` draws
+    labelled vertical lines. SVG (deterministic) or PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter
+
+    money = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    with matplotlib.rc_context(STYLE):
+        figure, axes = pyplot.subplots(figsize=(7.5, 3.6))
+        for number, (name, values) in enumerate(series):
+            ys = [float(value) for value in values]  # drawing only: amounts stay Decimal
+            axes.plot(xs, ys, label=name, color=PALETTE[number % len(PALETTE)], linewidth=1.6)
+        for x, label in marks:
+            axes.axvline(x, color=GAP_COLOUR, linestyle=":")
+            axes.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                          textcoords="offset points", fontsize=8, color="#5B6475")
+        axes.set_title(title)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        axes.xaxis.set_major_formatter(money)
+        axes.yaxis.set_major_formatter(money)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        metadata = {"Date": None, "Creator": "budget-planner"} if fmt == "svg" else \
+            {"Software": "budget-planner"}
+        figure.savefig(buffer, format=fmt, metadata=metadata)
+        pyplot.close(figure)
+    return buffer.getvalue()

@@ -12,6 +12,7 @@ from typing import Any
 from ..core.model import Plan
 from ..core.money import display, money_text
 from ..engine.phasing import DeadlineYear, Phasing, SourcePhasing, YearAmounts
+from ..engine.phasing_sweep import ClaimSweep
 from .render import (finding_json, findings_markdown, findings_summary, findings_table,
                      markdown_table, text_table, to_csv)
 
@@ -193,3 +194,54 @@ def phasing_csv(phasing: Phasing) -> str:
                 else None
             add(kind, "", source.id, cells, total)
     return to_csv(["kind", "period", "id", *map(str, years), "total"], rows)
+
+
+# --- claim sweeps ----------------------------------------------------------------------------
+
+def claim_break_even_text(sweep: ClaimSweep) -> str:
+    parameter = sweep.axis.parameter
+    if sweep.needed is None:
+        return (f"never: a deadline before {parameter.year} is short already, and a claim in "
+                f"{parameter.year} cannot count towards it")
+    text = f"{display(sweep.needed)} (the forecast claims {display(sweep.forecast)})"
+    if sweep.value is None:
+        return text + "; no swept value reaches it"
+    return text + f"; first swept value with nothing at risk: {display(sweep.value)}"
+
+
+def claim_sweep_text(sweep: ClaimSweep) -> str:
+    parameter = sweep.axis.parameter
+    values = sweep.axis.values
+    parts = [f"Sweep of {sweep.plan.programme.name}, amounts in "
+             f"{sweep.plan.programme.currency}",
+             f"  {parameter.name} ({parameter.describe()}): {display(values[0])} to "
+             f"{display(values[-1])}, {len(values)} value{'s' if len(values) != 1 else ''}",
+             "", f"Break-even: the least {parameter.name} with nothing of {parameter.source}'s "
+                 f"commitments at risk: {claim_break_even_text(sweep)}", "",
+             text_table([parameter.name, "most at risk"],
+                        [[display(point.value), display(point.most)] for point in sweep.points],
+                        right=(0, 1))]
+    return "\n".join(parts) + "\n"
+
+
+def claim_sweep_json(sweep: ClaimSweep) -> dict[str, Any]:
+    parameter = sweep.axis.parameter
+    values = sweep.axis.values
+    return {
+        "plan": sweep.plan.name,
+        "parameters": [{"name": parameter.name, "describe": parameter.describe(),
+                        "start": money_text(values[0]), "stop": money_text(values[-1]),
+                        "count": len(values)}],
+        "points": len(sweep.points),
+        "break_even": [{"source": parameter.source, "year": parameter.year,
+                        "value": money_text(sweep.value), "exact": money_text(sweep.needed),
+                        "forecast": money_text(sweep.forecast)}],
+    }
+
+
+def claim_sweep_csv(sweep: ClaimSweep) -> str:
+    """A row a swept value: the most at risk, then what is at risk at each deadline year."""
+    header = [sweep.axis.parameter.name, "at risk", *(f"at risk {year}" for year in sweep.years)]
+    rows = [[money_text(point.value), money_text(point.most),
+             *(money_text(amount) for amount in point.at_risk)] for point in sweep.points]
+    return to_csv(header, rows)

@@ -51,7 +51,7 @@ def xml(path: Path, part: str) -> str:
 def test_sheets_in_order_and_the_plan_sheet_is_hidden(seed_workbook):
     book = openpyxl_workbook(seed_workbook)
     assert book.sheetnames == ["Summary", "2010-2011", "2012-2013", "2014-2020", "Allocation",
-                               "Sources", "Findings", "About", "_plan"]
+                               "Sources", "Phasing", "Findings", "About", "_plan"]
     assert book["_plan"].sheet_state == "hidden"
     assert all(book[name].sheet_state == "visible" for name in book.sheetnames[:-1])
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..core.model import Line, Period, Plan, mark
+from ..core.model import Commitment, Line, Period, Plan, mark
+from ..core.money import display
 
 Value = str | Decimal | None
 
@@ -111,7 +112,35 @@ def _line_changes(source_ids: list[str], old: Line, new: Line) -> tuple[FieldCha
                                    repr(dict(new.source_notes))))
     if old.notes != new.notes:
         changes.append(FieldChange("notes", old.notes, new.notes))
+    if old.years != new.years:
+        changes.append(FieldChange("years", years_text(old.years), years_text(new.years)))
     return tuple(changes)
+
+
+def years_text(years: tuple[tuple[int, Decimal], ...]) -> str:
+    """A line's stated years for people, or how its period spreads it."""
+    if not years:
+        return "(the period's profile)"
+    return ", ".join(f"{year} {display(amount)}" for year, amount in years)
+
+
+def _profile_text(period: Period) -> str:
+    return ":".join(str(weight) for weight in period.profile) or "even"
+
+
+def _commitment_text(commitment: Commitment) -> str:
+    return (f"N+{commitment.lag_years}, pre-financing {display(commitment.prefinancing)}; "
+            f"{years_text(commitment.years)}")
+
+
+def _commitment_changes(a: Plan, b: Plan) -> list[OtherChange]:
+    old = {commitment.source: commitment for commitment in a.commitments}
+    new = {commitment.source: commitment for commitment in b.commitments}
+    return [OtherChange(f"commitments {source}", "changed" if source in old and source in new
+                        else "removed" if source in old else "added",
+                        _commitment_text(old[source]) if source in old else None,
+                        _commitment_text(new[source]) if source in new else None)
+            for source in dict.fromkeys([*old, *new]) if old.get(source) != new.get(source)]
 
 
 def _funding_texts(plan: Plan) -> list[str]:
@@ -160,6 +189,9 @@ def _other(a: Plan, b: Plan) -> list[OtherChange]:
         years_new = f"{other.first_year}-{other.last_year}"
         if years_old != years_new:
             out.append(OtherChange(f"period {period.id}", "years", years_old, years_new))
+        if period.profile != other.profile:
+            out.append(OtherChange(f"period {period.id}", "profile", _profile_text(period),
+                                   _profile_text(other)))
         kept_old = [line.id for line in period.lines if line.id in {x.id for x in other.lines}]
         kept_new = [line.id for line in other.lines if line.id in {x.id for x in period.lines}]
         if kept_old != kept_new:
@@ -172,6 +204,7 @@ def _other(a: Plan, b: Plan) -> list[OtherChange]:
     kept_new = [p.id for p in b.periods if p.id in a_ids]
     if kept_old != kept_new:
         out.append(OtherChange("periods", "order", ", ".join(kept_old), ", ".join(kept_new)))
+    out += _commitment_changes(a, b)
     if a.funding != b.funding:
         old_rules, new_rules = _funding_texts(a), _funding_texts(b)
         out += [OtherChange("funding", "removed", text, None)

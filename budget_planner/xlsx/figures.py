@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from ..core.model import AllocationResult, Plan
 from ..core.money import ZERO
+from ..engine.phasing import Phasing, phasing
 from ..engine.reconcile import Reconciliation
 
 #: Why a line is not funded when there is no allocation to say it.
@@ -57,11 +58,15 @@ class WorkbookFigures:
     amount_total: Decimal
     #: (source, period) -> the row of the Sources sheet.
     source_uses: Mapping[tuple[str, str | None], SourceUseFigures]
+    #: The plan by year and its N+n tables, for the Phasing sheet.
+    phasing: Phasing | None = None
 
 
 def workbook_figures(plan: Plan, reconciliation: Reconciliation,
-                     allocation: AllocationResult | None) -> WorkbookFigures:
-    """The workbook's amounts. Without an optimal allocation every amount is not funded."""
+                     allocation: AllocationResult | None,
+                     phased: Phasing | None = None) -> WorkbookFigures:
+    """The workbook's amounts. Without an optimal allocation every amount is not funded.
+    `phased` is the plan by year (computed when not given)."""
     allocated: dict[tuple[str, str, str], Decimal] = {}
     gaps: dict[tuple[str, str], Decimal] = {}
     reasons: dict[tuple[str, str], list[str]] = {}
@@ -123,4 +128,5 @@ def workbook_figures(plan: Plan, reconciliation: Reconciliation,
         MappingProxyType({key: tuple(found) for key, found in reasons.items()}),
         MappingProxyType(line_funding), MappingProxyType(by_source),
         MappingProxyType(gap_by_period), MappingProxyType(funding_by_period),
-        sum(line_funding.values(), ZERO), amount_total, MappingProxyType(source_uses))
+        sum(line_funding.values(), ZERO), amount_total, MappingProxyType(source_uses),
+        phased or phasing(plan, allocation))

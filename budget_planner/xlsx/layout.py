@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..core.model import AllocationResult, Plan
+from ..engine.phasing import Phasing, phasing
 
-SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET = (
-    "Summary", "Allocation", "Sources", "Findings", "About", "_plan")
-FIXED_SHEETS = (SUMMARY, ALLOCATION, SOURCES, FINDINGS, ABOUT, PLAN_SHEET)
+SUMMARY, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET = (
+    "Summary", "Allocation", "Sources", "Phasing", "Findings", "About", "_plan")
+FIXED_SHEETS = (SUMMARY, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET)
 #: Sheets a build may add (`sheets=` of `build_workbook`): no period sheet takes their names.
 PROGRESS = "Progress"
 OPTIONAL_SHEETS = (PROGRESS,)
@@ -40,6 +41,9 @@ PERIOD_HEADER_ROW, SUMMARY_HEADER_ROW, SOURCES_HEADER_ROW, FINDINGS_HEADER_ROW =
 PERIOD_COL, STATED_COL, COMPUTED_COL, DIFFERENCE_COL, STATUS_COL = 0, 2, 3, 4, 5
 #: The Sources sheet: Source, Scope, Cap, Allocated, Remaining, Utilisation, Binding, Shadow.
 CAP_COL, ALLOCATED_COL, REMAINING_COL, UTILISATION_COL = 2, 3, 4, 5
+#: The Phasing sheet: Period, Id, Activity, then one column a year of the programme, then
+#: Total, Amount and Check; its tables start below its header row.
+PHASING_HEADER_ROW, FIRST_YEAR_COL = 3, 3
 #: The `_plan` sheet: marker, layout version and plan name on the first row, the plan's TOML
 #: from PLAN_TEXT_ROW on, one line a row, split over cells of at most PLAN_CELL_CHARACTERS
 #: (a cell holds at most 32,767).
@@ -203,6 +207,69 @@ class SourcesSheet:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadlineTable:
+    """One source's N+n table on the Phasing sheet: its title row, the lag and pre-financing
+    cells below it, the header, one row a year from `first` to `last`, then Most at risk."""
+
+    source: str
+    top: int
+    years: tuple[int, ...]
+    name: str
+
+    @property
+    def lag_row(self) -> int:
+        return self.top + 1
+
+    @property
+    def prefinancing_row(self) -> int:
+        return self.top + 2
+
+    @property
+    def header(self) -> int:
+        return self.top + 3
+
+    @property
+    def first(self) -> int:
+        return self.header + 1
+
+    @property
+    def last(self) -> int:
+        return self.header + len(self.years)
+
+    @property
+    def most_row(self) -> int:
+        return self.last + 1
+
+
+@dataclass(frozen=True, slots=True)
+class PhasingSheet:
+    """The Phasing sheet: the lines by year (each period's lines, then its total row), the
+    programme row; the sources' forecast by year (one row a source, Not funded, Total, and a
+    row checking each year against the programme row); then one N+n table a source with
+    commitments. `year_cols` maps each programme year to its column."""
+
+    year_cols: Mapping[int, int]
+    total_col: int
+    line_rows: Mapping[tuple[str, str], int]
+    period_rows: Mapping[str, tuple[int, int, int]]
+    programme_row: int
+    sources_header: int
+    source_rows: Mapping[str, int]
+    unfunded_row: int
+    sources_total_row: int
+    sources_check_row: int
+    deadlines: tuple[DeadlineTable, ...]
+
+    @property
+    def amount_col(self) -> int:
+        return self.total_col + 1
+
+    @property
+    def check_col(self) -> int:
+        return self.total_col + 2
+
+
+@dataclass(frozen=True, slots=True)
 class WorkbookLayout:
     summary: SummarySheet
     periods: Mapping[str, PeriodSheet]
@@ -212,6 +279,7 @@ class WorkbookLayout:
     source_total_names: Mapping[str, str]
     #: Every defined name the build writes, with the cells it refers to.
     names: Mapping[str, str]
+    phasing: PhasingSheet | None = None
 
 
 def _frozen(mapping: dict) -> Mapping:  # type: ignore[type-arg]
@@ -281,8 +349,48 @@ def source_rows(plan: Plan,
         if use.period is not None else len(scope) + 1)))
 
 
-def workbook_layout(plan: Plan, allocation: AllocationResult | None) -> WorkbookLayout:
-    """Every sheet's rows and columns and every defined name, before anything is written."""
+def at_risk_names(plan: Plan) -> dict[str, str]:
+    """Defined name of each committed source's most at risk: `AtRisk_EC`."""
+    return _unique_names("AtRisk", tuple(commitment.source for commitment in plan.commitments))
+
+
+def _phasing_sheet(plan: Plan, phased: Phasing) -> PhasingSheet:
+    """Rows and columns of the Phasing sheet; each N+n table has the years of the engine's
+    (from the first year committed or claimed to the last deadline)."""
+    year_cols = {year: FIRST_YEAR_COL + number for number, year in enumerate(phased.years)}
+    line_rows: dict[tuple[str, str], int] = {}
+    period_rows: dict[str, tuple[int, int, int]] = {}
+    row = PHASING_HEADER_ROW
+    for period in plan.periods:
+        first = row + 1
+        for line in period.lines:
+            row += 1
+            line_rows[period.id, line.id] = row
+        row += 1
+        period_rows[period.id] = (first, row - 1, row)
+    programme_row = row + 1
+    sources_header = programme_row + 4  # a blank row, the table's title and note, its header
+    source_rows = {source: sources_header + 1 + number
+                   for number, source in enumerate(plan.source_ids)}
+    unfunded_row = sources_header + len(plan.sources) + 1
+    names = at_risk_names(plan)
+    deadlines = []
+    top = unfunded_row + 5
+    for source in phased.committed:
+        table = DeadlineTable(source.id, top, tuple(row.year for row in source.decommitment),
+                              names[source.id])
+        deadlines.append(table)
+        top = max(table.most_row, table.top + 15) + 3  # room for the chart beside it
+    return PhasingSheet(_frozen(year_cols), FIRST_YEAR_COL + len(year_cols), _frozen(line_rows),
+                        _frozen(period_rows), programme_row, sources_header,
+                        _frozen(source_rows), unfunded_row, unfunded_row + 1, unfunded_row + 2,
+                        tuple(deadlines))
+
+
+def workbook_layout(plan: Plan, allocation: AllocationResult | None,
+                    phased: Phasing | None = None) -> WorkbookLayout:
+    """Every sheet's rows and columns and every defined name, before anything is written.
+    The Phasing sheet's N+n tables take their years from `phased` (computed when not given)."""
     periods = _period_sheets(plan)
     allocation_sheet = _allocation_sheet(plan, allocation)
     summary = _summary_sheet(plan)
@@ -310,5 +418,8 @@ def workbook_layout(plan: Plan, allocation: AllocationResult | None) -> Workbook
     names[FUNDING_BY_SOURCE] = (
         f"={on_summary}!{cell_name(summary.funding_header + 1, 1, True)}:"
         f"{cell_name(summary.funding_total_row, summary.total_col, True)}")
+    phasing_sheet = _phasing_sheet(plan, phased or phasing(plan, allocation))
+    for table in phasing_sheet.deadlines:
+        names[table.name] = f"={sheet_ref(PHASING)}!{cell_name(table.most_row, 5, True)}"
     return WorkbookLayout(summary, _frozen(periods), allocation_sheet, sources,
-                          _frozen(source_names), _frozen(names))
+                          _frozen(source_names), _frozen(names), phasing_sheet)

@@ -386,8 +386,13 @@ def _line(reader: _Reader, grid: Grid, row: int, columns: _Columns, plan: Plan,
             line_notes = _text(notes_cell)
     if not ok:
         return None
-    return Line(line_id, activity, amount, tuple(marked), line_notes,
+    line = Line(line_id, activity, amount, tuple(marked), line_notes,
                 tuple((source, notes[source]) for source in plan.source_ids if source in notes))
+    if stored is None or not stored.years:
+        return line
+    # The years come from the _plan sheet; an edited amount moves them with it.
+    years = stored.years if amount == stored.amount else stored.with_amount(amount).years
+    return replace(line, years=years)
 
 
 def _check_total(reader: _Reader, grid: Grid, stored: Period, total_row: int,

@@ -25,10 +25,12 @@ from ..core.model import AllocationResult, Finding, Period, Plan, mark
 from ..core.money import ZERO
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
+from ..engine.phasing import phasing
 from ..engine.reconcile import reconcile
 from .document import (FIXED_EPOCH, deterministic_book, document_time, finished_bytes,
                        written_number)
 from .figures import WorkbookFigures, workbook_figures
+from .phasing_sheet import phasing_sheet
 from .layout import (ABOUT, ACTIVITY_COL, ACTIVITY_HEADER, ALLOCATED_COL, ALLOCATION, AMOUNT_COL,
                      CAP_COL, COMPUTED_COL, DIFFERENCE_COL, FINDINGS, FINDINGS_HEADER_ROW,
                      FIRST_SOURCE_COL, ID_COL, ID_HEADER, NOTES_HEADER, PERIOD_COL,
@@ -186,6 +188,11 @@ class _Sheet:
         cached: Any = "" if value is None else (
             value if isinstance(value, str) else written_number(value))
         self.ws.write_formula(row, col, formula, fmt, cached)
+
+    def status_colours(self, first_row: int, first_col: int, last_row: int,
+                       last_col: int) -> None:
+        """OK in green, MISMATCH in red, over a block of status cells."""
+        _status_colours(self.ws, first_row, first_col, last_row, last_col, self.styles)
 
     def print_setup(self, header_row: int, *, columns: str | None = None) -> None:
         ws = self.ws
@@ -692,6 +699,7 @@ def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, i
         _period_sheet(out, figures, layout, period)
     _allocation_sheet(out, figures, layout)
     _sources_sheet(out, figures, layout)
+    phasing_sheet(out, figures, layout)
     _findings_sheet(out, figures)
     for write in sheets:
         write(out, layout)
@@ -709,8 +717,10 @@ def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
     """The workbook's bytes: the same plan, allocation and inputs always give the same bytes.
     `sheets` write further sheets (such as Progress) after Findings."""
     when = document_time() if when is None else when
-    figures = workbook_figures(plan, reconcile(plan, funding=funding_findings(plan)), allocation)
-    layout = workbook_layout(plan, allocation)
+    phased = phasing(plan, allocation)
+    reconciliation = reconcile(plan, funding=(*funding_findings(plan), *phased.n_plus_n_findings))
+    figures = workbook_figures(plan, reconciliation, allocation, phased)
+    layout = workbook_layout(plan, allocation, phased)
     book, buffer = deterministic_book(
         f"{plan.programme.name}: budget", "Programme budget and co-financing",
         f"Built by budget-planner {__version__} from plan {plan.name}", when)

@@ -20,7 +20,7 @@ from budget_planner.planfile.writer import plan_toml
 from budget_planner.xlsx.workbook import build_workbook
 from budget_planner.xlsx.reader import read_workbook
 
-from tests.support.plans import SEED_PLAN
+from tests.support.plans import SEED_PLAN, SMALL_PLAN
 from tests.support.workbooks import edit_workbook, hand_allocation, insert_line
 
 
@@ -361,3 +361,11 @@ def test_import_without_output_prints_the_plan(runner, small_workbook, small_pla
     assert result.output.startswith("# Imported by budget-planner")
     assert 'amount = "200.00"' not in result.output and "amount = 200" in result.output
     assert set(string.whitespace) & set(result.output[-1])
+
+
+def test_a_programme_reference_reading_period_is_not_the_summary_header(write, tmp_path):
+    # The reference sits in column A above the period table; import found it first.
+    plan, _ = load_plan(write("plan.toml", SMALL_PLAN.replace(
+        'total = 1_000\n', 'total = 1_000\nreference = "Period"\n', 1)))
+    read = read_workbook(build(plan, tmp_path / "period.xlsx"))
+    assert read.problems == () and read.plan == plan

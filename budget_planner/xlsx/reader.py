@@ -497,11 +497,12 @@ def _summary(reader: _Reader, grid: Grid | None,
     if grid is None:
         reader.problem("", "missing-sheet", f"the workbook has no {SUMMARY!r} sheet")
         return None
+    # The header row has both labels: a programme reference reading "Period" is not it.
+    stated_cols = {row: col for (row, col) in sorted(grid.cells, reverse=True)
+                   if grid.text(row, col) == STATED_HEADER}
     header = next((row for row in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1)
-                   if grid.text(row, PERIOD) == PERIOD_HEADER), None)
-    stated_col = None if header is None else next(
-        (col for (row, col) in sorted(grid.cells) if row == header
-         and grid.text(row, col) == STATED_HEADER), None)
+                   if grid.text(row, PERIOD) == PERIOD_HEADER and row in stated_cols), None)
+    stated_col = None if header is None else stated_cols[header]
     if header is None or stated_col is None:
         reader.problem(SUMMARY, "missing-header",
                        f"no period table (a row starting {PERIOD_HEADER!r} with a "

@@ -238,7 +238,9 @@ def report(path: Path | None = None, scenarios: Sequence[Path] = (),
         last = comparison.runs[-1]
         result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
     else:
-        result = build_report(applied.plan, _reconciled(applied.plan), _solve(applied.plan), names)
+        allocation = _solve(applied.plan)
+        result = build_report(applied.plan, _reconciled(applied.plan, allocation), allocation,
+                              names)
     spending, files = _spending(result.plan, actuals, as_of, allocation=result.allocation)
     if spending is not None:
         result = dataclasses.replace(result, progress=spending)

@@ -238,3 +238,27 @@ def test_markdown_shows_the_same_figures(seed_report):
     for period, total in SEED_TOTALS.items():
         assert f"| {period} | {total} | {total} | 0.00 | OK |" in text
     assert "| 2014-2020 | 700,000.00 | 3,800,000.00 | +3,100,000.00 |" in text
+
+
+@pytest.mark.client
+def test_chromium_shows_the_n_plus_n_tables_with_a_chart_per_source(browser, tmp_path):
+    from budget_planner import api
+    from tests.support.phasing import ILLUSTRATIVE
+
+    report = api.report(None, [ILLUSTRATIVE]).report
+    page = tmp_path / "phasing.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    session = browser.open(page.as_uri())
+    shown = browser.evaluate(session, """Object.fromEntries(
+        [...document.querySelectorAll('table.deadlines')].map(table => [
+            table.dataset.source,
+            [...table.querySelectorAll('tr.at-risk')].map(
+                row => [row.dataset.year, row.lastElementChild.textContent])]))""")
+    assert shown == {source.id: [[str(row.year), f"{row.at_risk:,.2f}"]
+                                 for row in source.decommitment if row.at_risk]
+                     for source in report.phasing.committed}
+    assert shown["EU_SF"] == [["2015", "100,000.00"]]
+    sizes = browser.evaluate(session, """[...document.querySelectorAll(
+        '#phasing figure svg')].map(svg => Math.round(svg.getBoundingClientRect().width))""")
+    assert len(sizes) == 2 and min(sizes) > 300
+    assert browser.errors() == []

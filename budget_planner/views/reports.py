@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from ..core.model import AllocationResult, Plan
 from ..core.money import ZERO
+from ..engine.phasing import Phasing, phasing
 from ..engine.reconcile import Reconciliation
 from .charts import stacked_bars_svg
 from .progress import as_of_text, progress_chart
+from .phasing_charts import claims_chart_svg
 from .templates import template_environment
 from .whatif import comparison_chart as draw_comparison
 
@@ -49,10 +51,13 @@ class Report:
     comparison: Comparison | None = None
     #: With actuals: spending against the plan (`engine.actuals.progress`).
     progress: Progress | None = None
+    #: The plan by year and the N+n tables (`engine.phasing`).
+    phasing: Phasing | None = None
 
 
 def build_report(plan: Plan, reconciliation: Reconciliation, allocation: AllocationResult,
                  scenarios: Sequence[str] = (), comparison: Comparison | None = None) -> Report:
+    """The report's figures: the sums by source and period, and the plan by year."""
     periods = [period.id for period in plan.periods]
     sums: dict[tuple[str, str], Decimal] = {}
     for item in allocation.allocations:
@@ -64,7 +69,8 @@ def build_report(plan: Plan, reconciliation: Reconciliation, allocation: Allocat
                                  tuple(sums.get((source.id, period_id), ZERO) for period_id in periods))
                     for source in plan.sources)
     return Report(plan, reconciliation, allocation, tuple(scenarios), sources,
-                  tuple(gaps[period_id] for period_id in periods), comparison)
+                  tuple(gaps[period_id] for period_id in periods), comparison,
+                  phasing=phasing(plan, allocation))
 
 
 def funding_chart(report: Report) -> str:
@@ -83,11 +89,15 @@ def render_html(report: Report) -> str:
     if report.comparison is not None:
         comparison_chart = Markup(draw_comparison(report.comparison))
     spending = report.progress
+    committed = report.phasing.committed if report.phasing is not None else ()
+    phasing_charts = {source.id: Markup(claims_chart_svg(source, report.plan.programme.currency))
+                      for source in committed}
     return template.render(report=report, chart=Markup(funding_chart(report)),
                            comparison=report.comparison, comparison_chart=comparison_chart,
                            progress=spending,
                            progress_as_of=as_of_text(spending) if spending else None,
-                           progress_chart=Markup(progress_chart(spending)) if spending else None)
+                           progress_chart=Markup(progress_chart(spending)) if spending else None,
+                           phasing_charts=phasing_charts)
 
 
 def render_markdown(report: Report) -> str:

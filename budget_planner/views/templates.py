@@ -8,6 +8,8 @@ from typing import Any
 from ..core.files import shown_path
 from ..core.model import mark
 from ..core.money import display
+from .phasing import deadline_table, deadline_title, programme_table, sources_table
+from .render import where
 from .whatif_texts import cap_text, run_title, signed, status_text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -27,5 +29,9 @@ def template_environment(autoescape: bool) -> Any:
     environment.globals["mark"] = mark
     environment.filters["signed"] = signed
     environment.filters["shown_path"] = shown_path
-    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text)
+    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text,
+                               programme_table=programme_table, sources_table=sources_table,
+                               deadline_table=deadline_table, deadline_title=deadline_title,
+                               zip=zip)
+    environment.filters["where"] = where
     return environment

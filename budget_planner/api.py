@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -129,27 +130,68 @@ def check(path: Path | None = None, actuals: Sequence[Path] = (),
         if result is None:
             raise InvalidInput(problems)
         plan, inputs = (_load_any(path)[0] if actuals else None), (str(path),)
+        allocation = None
     else:
         plan = read_plan(path)
-        result, inputs = _reconciled(plan), plan.files
-    spending, files = _spending(plan, actuals, as_of) if plan is not None else (None, ())
+        claims = _claims(plan, actuals, as_of) if plan.commitments else Claims()
+        allocation = _solve(plan) if plan.commitments else None
+        result, inputs = _reconciled(plan, allocation, claims), plan.files
+    spending, files = _spending(plan, actuals, as_of, allocation=allocation) \
+        if plan is not None else (None, ())
     if spending is not None:
         result = dataclasses.replace(result, findings=result.findings + spending.findings)
     return Checked(result, (*inputs, *files))
 
 
-def _reconciled(plan: Plan, allocation: AllocationResult | None = None, *,
-                as_of: date | None = None) -> Reconciliation:
+def _reconciled(plan: Plan, allocation: AllocationResult | None = None,
+                claims: Claims | None = None) -> Reconciliation:
     """The plan's reconciliation with the allocation's findings about its caps and, when the
-    plan has commitments, the N+n check of its allocation (solved here when not given), as
-    `check` shows it."""
+    plan has commitments, the N+n check of its allocation (solved here when not given) at the
+    date and with the validated claims of `claims`, as `check` shows it."""
     from .engine.allocation import funding_findings
     from .engine.phasing import decommitment_findings
 
     found = funding_findings(plan)
     if plan.commitments:
-        found += decommitment_findings(plan, allocation or _solve(plan), as_of=as_of)
+        claims = claims or Claims()
+        found += decommitment_findings(plan, allocation or _solve(plan), as_of=claims.as_of,
+                                       claimed=claims.claimed)
     return reconcile(plan, funding=found)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """What the N+n check counts as claimed: the date and the validated claims by (source,
+    year) of the actuals files (None: no actuals, the forecast stands), and those files."""
+
+    as_of: date | None = None
+    claimed: dict[tuple[str, int], Decimal] | None = None
+    files: tuple[str, ...] = ()
+
+
+def _claims(plan: Plan, actuals: Sequence[Path], as_of: str | None) -> Claims:
+    """The date and validated claims of the actuals files (given, else listed in the plan);
+    without any, the date given or the plan's `[reporting] as_of`."""
+    from .core.money import MoneyError
+    from .engine.actuals import reporting_date
+    from .engine.phasing import validated_claims
+    from .planfile.reporting import actuals_paths, parse_date
+    from .xlsx.actuals import read_actuals
+
+    given = None
+    if as_of is not None:
+        try:
+            given = parse_date(as_of)
+        except MoneyError as error:
+            raise InvalidInput([Problem("--as-of", "", error.code, error.message)]) from error
+    paths = tuple(actuals) or actuals_paths(plan)
+    if not paths:
+        return Claims(given or plan.reporting.as_of)
+    rows, problems = read_actuals(paths, plan)
+    if rows is None:
+        raise InvalidInput(problems)
+    day, _ = reporting_date(plan, rows, given, plan.reporting)
+    return Claims(day, validated_claims(rows, day), tuple(str(path) for path in paths))
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +236,8 @@ class Built:
     inputs: tuple[str, ...]
     #: With actuals: spending against the plan, for the Progress sheet.
     progress: Spending | None = None
+    #: The plan by year with its N+n check at the actuals' date (None: no commitments).
+    phased: Phasing | None = None
 
 
 @_solver_refusals
@@ -208,7 +252,20 @@ def build(path: Path | None = None, scenarios: Sequence[Path] = (),
     info = BuildInfo(plan_files=plan.files, scenario_files=tuple(str(path) for path in scenarios))
     allocation = _solve(applied.plan)
     spending, files = _spending(applied.plan, actuals, as_of, allocation=allocation)
-    return Built(applied.plan, allocation, info, (*applied.plan.files, *files), spending)
+    claims = _claims(applied.plan, actuals, as_of) if applied.plan.commitments else None
+    return Built(applied.plan, allocation, info,
+                 tuple(dict.fromkeys((*applied.plan.files, *files))), spending,
+                 _phased(applied.plan, allocation, claims))
+
+
+def _phased(plan: Plan, allocation: AllocationResult, claims: Claims | None) -> Phasing | None:
+    """The plan by year with the N+n check at the date and with the validated claims of
+    `claims`; None without them (a plan without commitments needs no date)."""
+    from .engine.phasing import phasing as by_year
+
+    if claims is None:
+        return None
+    return by_year(plan, allocation, as_of=claims.as_of, claimed=claims.claimed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,14 +290,16 @@ def report(path: Path | None = None, scenarios: Sequence[Path] = (),
     base = read_plan(path)
     applied = lay_over(base, scenarios)
     names = [scenario.name for scenario in applied.scenarios]
+    comparison = None
     if applied.scenarios:  # the comparison's last step is the plan as the scenarios leave it
         comparison = stacked(base, applied.scenarios)
-        last = comparison.runs[-1]
-        result = build_report(last.plan, last.reconciliation, last.allocation, names, comparison)
+        allocation = comparison.runs[-1].allocation
     else:
         allocation = _solve(applied.plan)
-        result = build_report(applied.plan, _reconciled(applied.plan, allocation), allocation,
-                              names)
+    plan = applied.plan
+    claims = _claims(plan, actuals, as_of) if plan.commitments else None
+    result = build_report(plan, _reconciled(plan, allocation, claims), allocation, names,
+                          comparison, phased=_phased(plan, allocation, claims))
     spending, files = _spending(result.plan, actuals, as_of, allocation=result.allocation)
     if spending is not None:
         result = dataclasses.replace(result, progress=spending)
@@ -311,15 +370,18 @@ class Phased:
 
 
 @_solver_refusals
-def phasing(path: Path | None = None, scenarios: Sequence[Path] = (), *,
-            as_of: date | None = None) -> Phased:
-    """Money by year, each source's forecast claims and the N+n tables; `as_of` closes the
-    years that ended by then (their deadlines have passed)."""
+def phasing(path: Path | None = None, scenarios: Sequence[Path] = (),
+            actuals: Sequence[Path] = (), as_of: str | None = None) -> Phased:
+    """Money by year, each source's forecast claims and the N+n tables. The date (`as_of`,
+    else the plan's, else the actuals' latest) closes the years that ended by then, whose
+    claims are the validated actuals (given, else listed in the plan)."""
     from .engine.phasing import phasing as by_year
 
     applied = lay_over(read_plan(path), scenarios)
-    return Phased(by_year(applied.plan, _solve(applied.plan), as_of=as_of), applied.plan,
-                  applied.plan.files)
+    claims = _claims(applied.plan, actuals, as_of)
+    return Phased(by_year(applied.plan, _solve(applied.plan), as_of=claims.as_of,
+                          claimed=claims.claimed), applied.plan,
+                  (*applied.plan.files, *claims.files))
 
 
 @dataclass(frozen=True, slots=True)

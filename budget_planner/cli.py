@@ -241,7 +241,7 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
                    err=True)
     sheets = progress_sheets(built.progress) if built.progress is not None else ()
     data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info,
-                                                 sheets=sheets))
+                                                 sheets=sheets, phased=built.phased))
     emit(data, output or default_output(built.plan, ".xlsx"), built.inputs)
 
 
@@ -372,17 +372,19 @@ def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fm
 @cli.command("phasing")
 @plan_argument
 @scenario_option
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              metavar="YYYY-MM-DD",
-              help="Close the years that ended by this date: money at risk there is an error.")
+@actuals_options
 @format_option("text", "json", "csv", "markdown")
 @output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], as_of: Any, fmt: str,
-                    output: Path | None, strict: bool) -> None:
+def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], actuals: tuple[Path, ...],
+                    as_of: str | None, fmt: str, output: Path | None, strict: bool) -> None:
     """The plan by year: each line's amount over its period's years (by the period's profile
     or the line's own years), each source's forecast claims by year, and the decommitment
     (N+n) table of every source with commitments.
+
+    The years that ended by the date (--as-of, else the plan's [reporting] as_of, else the
+    latest actuals row) are closed: their claims are the validated actuals (--actuals, or the
+    plan's [reporting] actuals) and money at risk there is an error.
 
     Exit 0 when nothing is wrong, 1 on an error finding (a line's years that do not add up, a
     deadline passed with money at risk; with --strict, a warning too), 2 on invalid input.
@@ -391,7 +393,7 @@ def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], as_of: Any, 
     from .views.phasing import phasing_csv, phasing_json, phasing_markdown, phasing_text
     from .views.render import to_json
 
-    phased = api.phasing(plan, scenarios, as_of=as_of.date() if as_of else None)
+    phased = api.phasing(plan, scenarios, actuals, as_of)
     result, loaded = phased.phasing, phased.plan
     views: dict[str, Callable[[Any], str]] = {
         "text": lambda value: phasing_text(value, loaded),

@@ -182,3 +182,65 @@ def test_check_reports_the_phasing_findings(write, runner):
     broken = write("broken.toml", PHASED.replace('"2021" = 700', '"2021" = 600'))
     result = runner.invoke(cli, ["check", str(broken)])
     assert result.exit_code == 1 and "phasing-mismatch" in result.output
+
+
+#: EC claims on the phased plan: validated 100 in 2020 and 200 in 2021, one more of 50 only
+#: reported (not validated), and a validated claim from National.
+ACTUALS = """date,line,amount,source,status,reference
+2020-03-01,2020-2021/a,100.00,EC,validated,A-1
+2021-04-01,2020-2021/b,200.00,EC,validated,B-1
+2021-05-01,2020-2021/b,50.00,EC,reported,B-2
+2021-06-01,2020-2021/a,80.00,NATIONAL,validated,A-2
+"""
+
+
+def test_validated_actuals_are_the_claims_of_the_closed_years(write, runner):
+    plan_path = write("plan.toml", PHASED + EC_N2.replace('"2021" = 500', '"2021" = 400'))
+    actuals = write("actuals.csv", ACTUALS)
+
+    def phased(as_of: str) -> tuple[int, dict]:
+        result = runner.invoke(cli, ["phasing", str(plan_path), "--actuals", str(actuals),
+                                     "--as-of", as_of, "--format", "json"])
+        data = json.loads(result.output)
+        return result.exit_code, data
+
+    code, data = phased("2021-12-31")
+    [ec] = [source for source in data["sources"] if source["id"] == "EC"]
+    # 2020 and 2021 are closed: their claims are the validated EC rows (100, then 200; the
+    # reported 50 does not count). By 2022, 700 is due: 50 + 100 + 200 = 350 is covered, and
+    # 2022 is still open (a warning); so is 2023 (1,100 due, 750 short).
+    assert ec["claims"] == {"2020": "100.00", "2021": "200.00"}
+    rows = {row["year"]: (row["covered"], row["at_risk"], row["closed"])
+            for row in ec["decommitment"]}
+    assert rows[2021] == ("350.00", "0.00", True) and rows[2022] == ("350.00", "350.00", False)
+    assert code == 0 and [(f["severity"], f["year"]) for f in data["findings"]
+                          if f["code"] == "decommitment-risk"] == [("warning", 2022),
+                                                                   ("warning", 2023)]
+    # In March 2021 the year is open: the forecast (820) counts, more than the 0 validated so
+    # far; the claim validated in April is not yet known.
+    _, data = phased("2021-03-31")
+    [ec] = [source for source in data["sources"] if source["id"] == "EC"]
+    assert ec["claims"] == {"2020": "100.00", "2021": "820.00"}
+    # A year on, 2022's deadline has passed with 350 unclaimed: an error, in check too.
+    checked = runner.invoke(cli, ["check", str(plan_path), "--actuals", str(actuals),
+                                  "--as-of", "2022-12-31", "--format", "json"])
+    risks = [(f["severity"], f["year"], f["difference"])
+             for f in json.loads(checked.output)["findings"] if f["code"] == "decommitment-risk"]
+    assert checked.exit_code == 1 and risks == [("error", 2022, "-350.00"),
+                                                ("warning", 2023, "-750.00")]
+
+
+def test_build_and_report_count_the_same_validated_claims(write):
+    from budget_planner import api
+
+    plan_path = write("plan.toml", PHASED + EC_N2)
+    actuals = write("actuals.csv", ACTUALS)
+    built = api.build(plan_path, actuals=[actuals], as_of="2021-12-31")
+    reported = api.report(plan_path, actuals=[actuals], as_of="2021-12-31").report
+    for phased in (built.phased, reported.phasing):
+        assert phased is not None and phased.as_of == date(2021, 12, 31)
+        assert dict(phased.committed[0].claims) == {2020: D(100), 2021: D(200)}
+    assert str(actuals) in built.inputs
+    risks = [(f.severity, f.year) for f in reported.reconciliation.findings
+             if f.code == "decommitment-risk"]
+    assert risks == [("warning", 2022), ("warning", 2023)]

@@ -253,7 +253,7 @@ def progress(plan: Plan, actuals: Actuals,
                                               for line in period.lines):
         raise ValueError("the actuals were read against another plan")
     reporting = reporting or plan.reporting
-    as_of, as_of_from = _date(plan, actuals, as_of, reporting)
+    as_of, as_of_from = reporting_date(plan, actuals, as_of, reporting)
     keys = [(period, line) for period in plan.periods for line in period.lines]
     first_year = min(period.first_year for period in plan.periods)
     last_year = max(period.last_year for period in plan.periods)
@@ -333,8 +333,10 @@ def progress(plan: Plan, actuals: Actuals,
                     tuple(findings), actuals.files)
 
 
-def _date(plan: Plan, actuals: Actuals, as_of: date | None,
-          reporting: Reporting) -> tuple[date, str]:
+def reporting_date(plan: Plan, actuals: Actuals, as_of: date | None,
+                   reporting: Reporting) -> tuple[date, str]:
+    """The date figures are reported at, and how it was chosen: the one given, else the
+    plan's `[reporting] as_of`, else the latest row's (progress and the N+n check agree)."""
     if as_of is not None:
         return as_of, "given"
     if reporting.as_of is not None:

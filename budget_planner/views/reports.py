@@ -56,8 +56,10 @@ class Report:
 
 
 def build_report(plan: Plan, reconciliation: Reconciliation, allocation: AllocationResult,
-                 scenarios: Sequence[str] = (), comparison: Comparison | None = None) -> Report:
-    """The report's figures: the sums by source and period, and the plan by year."""
+                 scenarios: Sequence[str] = (), comparison: Comparison | None = None, *,
+                 phased: Phasing | None = None) -> Report:
+    """The report's figures: the sums by source and period, and the plan by year (`phased`,
+    computed without a date when not given)."""
     periods = [period.id for period in plan.periods]
     sums: dict[tuple[str, str], Decimal] = {}
     for item in allocation.allocations:
@@ -70,7 +72,7 @@ def build_report(plan: Plan, reconciliation: Reconciliation, allocation: Allocat
                     for source in plan.sources)
     return Report(plan, reconciliation, allocation, tuple(scenarios), sources,
                   tuple(gaps[period_id] for period_id in periods), comparison,
-                  phasing=phasing(plan, allocation))
+                  phasing=phased or phasing(plan, allocation))
 
 
 def funding_chart(report: Report) -> str:

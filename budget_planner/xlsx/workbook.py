@@ -25,7 +25,7 @@ from ..core.model import AllocationResult, Finding, Period, Plan, mark
 from ..core.money import ZERO
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
-from ..engine.phasing import phasing
+from ..engine.phasing import Phasing, phasing
 from ..engine.reconcile import reconcile
 from .document import (FIXED_EPOCH, deterministic_book, document_time, finished_bytes,
                        written_number)
@@ -713,11 +713,12 @@ def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, i
 
 def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
                    info: BuildInfo | None = None, when: datetime | None = None,
-                   sheets: Sequence[SheetWriter] = ()) -> bytes:
+                   sheets: Sequence[SheetWriter] = (), phased: Phasing | None = None) -> bytes:
     """The workbook's bytes: the same plan, allocation and inputs always give the same bytes.
-    `sheets` write further sheets (such as Progress) after Findings."""
+    `sheets` write further sheets (such as Progress) after Findings; `phased` is the plan by
+    year with its N+n check at a date (computed without one when not given)."""
     when = document_time() if when is None else when
-    phased = phasing(plan, allocation)
+    phased = phased or phasing(plan, allocation)
     reconciliation = reconcile(plan, funding=(*funding_findings(plan), *phased.n_plus_n_findings))
     figures = workbook_figures(plan, reconciliation, allocation, phased)
     layout = workbook_layout(plan, allocation, phased)

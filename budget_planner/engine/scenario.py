@@ -16,10 +16,10 @@ from pathlib import Path
 from ..core.funding import Cap, Funding
 from ..core.model import Line, Period, Plan, Problem
 from ..core.money import CENT, ZERO, split_cents
-from ..planfile.scenario import LineEdit, Scenario, read_scenario
+from ..planfile.scenario import LineEdit, Scenario, read_scenario, read_scenario_text
 
 __all__ = ["Applied", "Scenario", "apply_scenario", "apply_scenarios", "load_scenario",
-           "resolve_scales", "scale_period"]
+           "load_scenario_text", "resolve_scales", "scale_period"]
 
 
 # --- reading for a plan ----------------------------------------------------------------------
@@ -28,6 +28,15 @@ def load_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[P
     """A scenario file read for `plan`, ready to apply: the scenario and no problems, or None
     and every problem."""
     scenario, problems = read_scenario(path, plan)
+    if scenario is None:
+        return None, problems
+    return resolve_scales(scenario, plan)
+
+
+def load_scenario_text(text: str, file: str,
+                       plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """A scenario's text read for `plan` as `load_scenario` reads a file named `file`."""
+    scenario, problems = read_scenario_text(text, file, plan)
     if scenario is None:
         return None, problems
     return resolve_scales(scenario, plan)

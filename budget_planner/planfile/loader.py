@@ -13,7 +13,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import tomli
 
@@ -177,6 +177,20 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
         return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
     if raw is None:
         return fail("not-a-file", "is not a regular file (a pipe or a device); give a TOML plan file")
+    return _document(raw, shown, problems, fail)
+
+
+def parse_document(raw: bytes, shown: str, problems: list[Problem]) -> Document | None:
+    """A TOML text that comes from elsewhere than a file (a request's body), read and checked
+    as a file is; `shown` is the name its problems give."""
+    def fail(code: str, message: str, lineno: int | None = None) -> None:
+        problems.append(Problem(shown, "", code, message, lineno))
+
+    return _document(raw, shown, problems, fail)
+
+
+def _document(raw: bytes, shown: str, problems: list[Problem],
+              fail: Callable[..., None]) -> Document | None:
     if raw.startswith(b"PK\x03\x04"):
         return fail("not-toml", "is a zip archive (an Excel workbook?), not a TOML plan file; "
                                 "`budget-planner import` turns a workbook made by build into one")

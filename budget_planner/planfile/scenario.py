@@ -25,7 +25,7 @@ from ..core.funding import Funding, percent_text
 from ..core.model import Line, Origin, Plan, Problem
 from ..core.money import CENT, MoneyError, display, money_text, type_name
 from .fields import Fields, suggest
-from .loader import LINE_KEYS, Document, read_document, read_line
+from .loader import LINE_KEYS, Document, parse_document, read_document, read_line
 from .phasing import (CommitmentChange, ProfileChange, read_commitment_changes,
                       read_profile_changes)
 from .rules import Known, parse_funding
@@ -172,6 +172,21 @@ def read_scenario(path: Path | str, plan: Plan) -> tuple[Scenario | None, list[P
     document = read_document(path, problems)
     if document is None:
         return None, problems
+    return _scenario(document, plan, problems)
+
+
+def read_scenario_text(text: str, file: str, plan: Plan) -> tuple[Scenario | None, list[Problem]]:
+    """A scenario's text (a request's), read and checked for `plan` as `read_scenario` reads
+    a file named `file`."""
+    problems: list[Problem] = []
+    document = parse_document(text.encode("utf-8", "surrogatepass"), file, problems)
+    if document is None:
+        return None, problems
+    return _scenario(document, plan, problems)
+
+
+def _scenario(document: Document, plan: Plan,
+              problems: list[Problem]) -> tuple[Scenario | None, list[Problem]]:
     data = document.data
     fields = Fields(document.report, data, "", SCENARIO_KEYS, "a scenario")
     name = data.get("name")

@@ -47,11 +47,18 @@ class OutputError(InvalidRequest):
         super().__init__(Problem(str(path), "", code, message))
 
 
-def write_atomic(path: Path | str, content: str | bytes) -> Path:
+class OutputExists(OutputError):
+    """The output exists and was not to be replaced."""
+
+
+def write_atomic(path: Path | str, content: str | bytes, *, replace: bool = True) -> Path:
     """Replace `path` whole with `content`, or leave it untouched and raise OutputError.
 
     A symbolic link keeps pointing where it did: the file it points to is replaced. A target
     that is not a regular file (a pipe, `/dev/stdout`) cannot be replaced, so it is written to.
+    With `replace` false an existing `path` is left as it is (OutputExists), even one that
+    appears while the content is written: the file is put in place by a link, which fails
+    when the name is taken.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     if str(path).endswith(os.sep):
@@ -63,9 +70,11 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
         _write_descriptor(path, stream, data)
         return path
     try:
-        existing = os.stat(path)
+        existing = os.lstat(path) if not replace else os.stat(path)
     except OSError:
         existing = None
+    if existing is not None and not replace:
+        raise OutputExists(path, "output-exists", "exists")
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise OutputError(path, "output-is-directory", "is a directory")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
@@ -80,11 +89,17 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
             _write_all(handle, data)
             os.fsync(handle)
             os.fchmod(handle, _mode(existing))
-            os.replace(temporary, target)
+            if replace:
+                os.replace(temporary, target)
+            else:
+                os.link(temporary, target)
+                os.unlink(temporary)
         finally:
             os.close(handle)  # releases the lock, after the rename
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, FileExistsError) and not replace:
+            raise OutputExists(path, "output-exists", "exists") from None
         if isinstance(error, OSError):
             raise OutputError(path, "output-unwritable",
                               f"cannot be written: {_reason(error)}") from None

@@ -107,6 +107,12 @@ def problems_text(problems: Sequence[Problem]) -> str:
     return "\n".join([heading, *(f"  {problem}" for problem in problems)])
 
 
+def problem_json(problem: Problem) -> dict[str, Any]:
+    """A problem as a record, where JSON reports one (the what-if page's API)."""
+    return {"code": problem.code, "message": problem.message, "file": problem.file or None,
+            "line": problem.lineno, "field": problem.path or None}
+
+
 # --- check -----------------------------------------------------------------------------------
 
 def finding_json(finding: Finding) -> dict[str, Any]:

@@ -762,3 +762,31 @@ def test_a_split_keeps_every_bound_and_every_total(case):
         assert sum(row) == cents and row[-1] >= 0
         assert all(low <= value <= high for low, value, high in zip(lo, row, hi))
     assert [sum(row[number] for row in split) for number in range(width)] == list(totals.values())
+
+
+def test_a_kept_prepared_plan_and_memory_give_the_cents_of_a_fresh_allocation():
+    """The what-if page's path: one Prepared and one Memory for many caps, each answer equal
+    to allocating afresh, and a plan whose rules differ refused."""
+    import dataclasses
+
+    from budget_planner.core.funding import Cap, Funding, ShareRule
+    from budget_planner.engine.allocation import Memory, Prepared
+
+    plan, _ = load_plan(SEED_PLAN)
+
+    def with_caps(ec: int, eu_sf: int) -> object:
+        caps = (Cap("EC", Decimal(ec), "2014-2020"), Cap("EU_SF", Decimal(eu_sf), "2014-2020"),
+                Cap("OTHER", Decimal(5_000_000), "2014-2020"))
+        return dataclasses.replace(plan, funding=plan.funding.merged(Funding(caps=caps)))
+
+    prepared, memory = Prepared(plan), Memory()
+    for ec, eu_sf in ((9_600_000, 8_000_000), (12_000_000, 8_000_000), (9_600_000, 8_000_000),
+                      (0, 0), (25_700_000, 1)):
+        capped = with_caps(ec, eu_sf)
+        assert allocate(capped, prepared=prepared, memory=memory) == allocate(capped)
+    assert memory.components and memory.splits
+    shared = dataclasses.replace(plan, funding=plan.funding.merged(
+        Funding(shares=(ShareRule("EC", max=Decimal("0.5")),))))
+    assert not prepared.fits(shared)
+    with pytest.raises(ValueError):
+        allocate(shared, prepared=prepared)

@@ -8,10 +8,10 @@ warnings of caps that cannot cover a period, which `check` reports.
 from .errors import AllocationError, SolverRefusal
 from .explain import funding_findings
 from .groups import Component, Group, Prepared
-from .solve import (BACKENDS, SOLVERS, GroupTotals, SolvedComponents, allocate, solve_components,
-                    solve_prepared)
+from .solve import (BACKENDS, SOLVERS, GroupTotals, Memory, SolvedComponents, allocate,
+                    solve_components, solve_prepared)
 from .stages import Backend
 
 __all__ = ["BACKENDS", "SOLVERS", "AllocationError", "Backend", "Component", "Group",
-           "GroupTotals", "Prepared", "SolvedComponents", "SolverRefusal", "allocate",
+           "GroupTotals", "Memory", "Prepared", "SolvedComponents", "SolverRefusal", "allocate",
            "funding_findings", "solve_components", "solve_prepared"]

@@ -10,7 +10,7 @@ from ...core.funding import Cap
 from ...core.model import Finding, Plan, SourceUse
 from ...core.money import ZERO, display, from_cents
 from .bounds import Item, origin_text
-from .groups import CapKey, Component
+from .groups import CapKey, Component, ComponentKey
 from .stages import Backend, least_gap
 
 
@@ -44,28 +44,38 @@ def gap_reason(item: Item, row: list[int], exhausted: dict[CapKey, Cap]) -> str:
     return "; ".join(parts)
 
 
+#: Shadow prices remembered across allocations of one prepared plan, by component and cap.
+Shadows = dict[tuple[ComponentKey, CapKey], Decimal]
+
+
 def source_uses(plan: Plan, components: Sequence[Component], caps: dict[CapKey, int],
                 used: dict[CapKey, int], exhausted: dict[CapKey, Cap],
-                backend: Backend) -> tuple[SourceUse, ...]:
-    """Each source per period, then for the whole programme, with shadow prices of caps."""
+                backend: Backend, shadows: Shadows | None = None) -> tuple[SourceUse, ...]:
+    """Each source per period, then for the whole programme, with shadow prices of caps
+    (remembered in `shadows` when given: a component whose data and caps are unchanged has
+    the same prices)."""
     rows = []
     keys = [(source, period.id) for period in plan.periods for source in plan.source_ids]
     keys += [(source, None) for source in plan.source_ids]
     least: dict[int, int] = {}  # each component's least gap, solved once
+    named: dict[int, ComponentKey] = {}  # each component's key, made once
+    shadows = {} if shadows is None else shadows
     for key in keys:
         allocated = used.get(key, 0)
         if key not in caps:
             rows.append(SourceUse(key[0], key[1], None, from_cents(allocated), None, False, None))
             continue
         binding = key in exhausted
-        shadow = _shadow_price(key, components, least, backend) if binding else ZERO
+        shadow = _shadow_price(key, components, least, named, backend, shadows) \
+            if binding else ZERO
         rows.append(SourceUse(key[0], key[1], from_cents(caps[key]), from_cents(allocated),
                               from_cents(caps[key] - allocated), binding, shadow))
     return tuple(rows)
 
 
 def _shadow_price(key: CapKey, components: Sequence[Component], least: dict[int, int],
-                  backend: Backend) -> Decimal:
+                  named: dict[int, ComponentKey], backend: Backend,
+                  shadows: Shadows) -> Decimal:
     """How much the least total gap falls if the cap were one euro higher.
 
     A finite difference of re-solved optima, not a solver's dual value: duals of degenerate
@@ -73,11 +83,17 @@ def _shadow_price(key: CapKey, components: Sequence[Component], least: dict[int,
     """
     for number, component in enumerate(components):
         if key in component.caps:
-            if number not in least:
-                least[number] = least_gap(component.groups, component.caps, backend)
-            raised = dict(component.caps)
-            raised[key] += 100
-            return from_cents(least[number] - least_gap(component.groups, raised, backend))
+            if number not in named:
+                named[number] = component.key
+            remembered = (named[number], key)
+            if remembered not in shadows:
+                if number not in least:
+                    least[number] = least_gap(component.groups, component.caps, backend)
+                raised = dict(component.caps)
+                raised[key] += 100
+                shadows[remembered] = from_cents(
+                    least[number] - least_gap(component.groups, raised, backend))
+            return shadows[remembered]
     return ZERO
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
 
-from ...core.funding import Cap
+from ...core.funding import Cap, Funding
 from ...core.model import Conflict, Finding, Line, Plan
 from ...core.money import split_cents, to_cents
 from .bounds import Bounds, GroupKey, Item, Rules
@@ -126,7 +126,8 @@ def _own_item(period_index: int, period: str, line: Line, cents: int, rules: Rul
 class Prepared:
     """A plan's lines as the allocation sees them: their bounds, their groups and the
     conflicts of their rules, built once. Caps enter none of these, so a sweep over caps
-    solves every point from one `Prepared`."""
+    solves every point from one `Prepared`, and `allocate` takes one for a plan that differs
+    in its caps only (a what-if page moving caps)."""
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -139,6 +140,18 @@ class Prepared:
             preference.kind == "target_mix" else {}
         self.groups = _build_groups(self.items, target_mix)
         self._needs = needs(self.items)
+
+    def fits(self, plan: Plan) -> bool:
+        """Whether `plan` differs from the prepared one in its caps at most, so that this can
+        stand for it. Rules are compared with their origins, and the files too, which the
+        conflicts and the gap reasons name."""
+        def rules(funding: Funding) -> list[tuple[object, str]]:
+            return [(rule, rule.origin) for rule in (*funding.shares, *funding.pledges,
+                                                      funding.preference) if rule is not None]
+
+        mine = self.plan
+        return (plan.periods == mine.periods and plan.sources == mine.sources
+                and plan.files == mine.files and rules(plan.funding) == rules(mine.funding))
 
     def cap_conflicts(self, caps: Sequence[Cap]) -> list[Conflict]:
         """Caps below what pledges and minimum shares already need of them."""

@@ -19,14 +19,14 @@ lines, and `explain` says why gaps remain and what caps are worth.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...core.funding import Cap
 from ...core.model import Allocation, AllocationResult, Conflict, Gap, Plan
 from ...core.money import ZERO, display, from_cents, to_cents
 from .cbc import Cbc
 from .errors import AllocationError, SolverRefusal
-from .explain import gap_reason, source_uses
+from .explain import Shadows, gap_reason, source_uses
 from .groups import CapKey, Component, ComponentKey, Group, Prepared
 from .highs import Highs
 from .split import split_group, verify_split
@@ -137,37 +137,88 @@ def solve_components(plan: Plan, components: Sequence[Component],
     return {key: cents[name] for key, name in model.x.items()}
 
 
-def allocate(plan: Plan, *, solver: str = "highs") -> AllocationResult:
-    """Split every line's amount over its eligible sources under the plan's funding rules."""
+#: A group's lines as the split leaves them: each line's cents (its cells, then its gap) and its
+#: allocations, in the group's order.
+SplitLines = list[tuple[list[int], list[Allocation]]]
+
+
+@dataclass(slots=True)
+class Memory:
+    """What `allocate` remembers between calls on one prepared plan under other caps (the
+    what-if page): the components it solved, the groups it split and the shadow prices of
+    the caps, each by its data. Its entries hold for that plan only; `clear` empties it."""
+
+    components: SolvedComponents = field(default_factory=dict)
+    splits: dict[tuple[int, tuple[int, ...]], SplitLines] = field(default_factory=dict)
+    shadows: Shadows = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.components) + len(self.splits) + len(self.shadows)
+
+    def clear(self) -> None:
+        self.components.clear()
+        self.splits.clear()
+        self.shadows.clear()
+
+
+def _split_lines(group: Group, totals: dict[str, int]) -> SplitLines:
+    """The group's totals split over its lines, checked, with each line's allocations."""
+    split = split_group(group, totals)
+    verify_split(group, split, totals)
+    return [(row, [Allocation(item.period, item.line.id, cell.source, from_cents(cents))
+                   for cell, cents in zip(item.cells, row)])
+            for item, row in zip(group.items, split)]
+
+
+def allocate(plan: Plan, *, solver: str = "highs", prepared: Prepared | None = None,
+             memory: Memory | None = None) -> AllocationResult:
+    """Split every line's amount over its eligible sources under the plan's funding rules.
+
+    A caller that allocates one plan again and again under other caps (the what-if page) gives
+    `prepared`, made for a plan that differs from this one in its caps at most
+    (`Prepared.fits`), so that it is not prepared again, and a `memory` kept with it: a moved
+    cap then re-solves and re-splits only what it touches. The cents are the same.
+    """
     chosen = backend(solver)
-    prepared = Prepared(plan)
-    found = solve_prepared(prepared, plan.funding.caps, solver)
+    if prepared is None:
+        prepared = Prepared(plan)
+    elif not prepared.fits(plan):
+        raise ValueError("the prepared plan differs from this one in more than its caps")
+    found = solve_prepared(prepared, plan.funding.caps, solver,
+                           None if memory is None else memory.components)
     notes = tuple(prepared.notes)
     if found.conflicts:
         return AllocationResult("infeasible", solver, ZERO, (), (), (), found.conflicts, notes)
     used: dict[CapKey, int] = {}
-    rows: dict[tuple[str, str], list[int]] = {}  # each line's cells, then its gap, in cents
+    # Each line's cells then its gap, in cents, and its allocations.
+    lines: dict[tuple[str, str], tuple[list[int], list[Allocation]]] = {}
     for group in prepared.groups:
         group_totals = found.of(group)
-        split = split_group(group, group_totals)
-        verify_split(group, split, group_totals)
-        for item, row in zip(group.items, split):
-            rows[item.period, item.line.id] = row
+        if memory is None:
+            split = _split_lines(group, group_totals)
+        else:
+            key = (group.index, tuple(group_totals.values()))
+            split = memory.splits.get(key)
+            if split is None:
+                split = memory.splits[key] = _split_lines(group, group_totals)
+        for item, line in zip(group.items, split):
+            lines[item.period, item.line.id] = line
         for source, cents in group_totals.items():
-            for key in ((source, group.period), (source, None)):
-                used[key] = used.get(key, 0) + cents
+            for cap_key in ((source, group.period), (source, None)):
+                used[cap_key] = used.get(cap_key, 0) + cents
     caps = found.caps
     exhausted = {cap.key: cap for cap in plan.funding.caps if used.get(cap.key, 0) == caps[cap.key]}
-    allocations, gaps = [], []
+    allocations: list[Allocation] = []
+    gaps = []
     for item in prepared.items:
         period, line_id = item.period, item.line.id
-        row = rows[period, line_id]
-        allocations += [Allocation(period, line_id, cell.source, from_cents(cents))
-                        for cell, cents in zip(item.cells, row)]
+        row, cells = lines[period, line_id]
+        allocations += cells
         if row[-1]:
             gaps.append(Gap(period, line_id, from_cents(row[-1]),
                             gap_reason(item, row, exhausted)))
-    objective = from_cents(sum(row[-1] for row in rows.values()))
-    sources = source_uses(plan, found.components, caps, used, exhausted, chosen)
+    objective = from_cents(sum(row[-1] for row, _ in lines.values()))
+    sources = source_uses(plan, found.components, caps, used, exhausted, chosen,
+                          None if memory is None else memory.shadows)
     return AllocationResult("optimal", solver, objective, tuple(allocations), tuple(gaps),
                             sources, (), notes)

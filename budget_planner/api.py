@@ -7,7 +7,8 @@ exit code. Input files that cannot be used raise `InvalidInput` with every probl
 request that cannot run as asked raises `InvalidRequest`. Every result names the files it read
 (`inputs`), so that an output never replaces one of them.
 
-Layers: this module sits on the views and workbooks, below `cli` only.
+Layers: this module sits on the views and workbooks, below `cli` and `serve` (the what-if
+page, whose downloads are these commands' outputs).
 """
 
 from __future__ import annotations

@@ -501,6 +501,52 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     emit(text, None)
 
 
+# --- the what-if page ------------------------------------------------------------------------
+
+@cli.command()
+@plan_argument
+@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
+              help="Lay a scenario over the plan first: the page's baseline (repeatable).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this machine's loopback lets other "
+                   "machines open the page (a warning is printed).")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
+@click.option("--save-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder 'Save as scenario' writes to. Default: scenarios/ beside the plan.")
+def serve(plan: Path | None, scenarios: tuple[Path, ...], port: int, host: str, open_page: bool,
+          save_dir: Path | None) -> None:
+    """Open the what-if page: move a cap, a rate or a pledge and see the allocation change
+    at once; save the changes as a scenario, download the workbook or the report.
+
+    The page is served on this machine only (127.0.0.1) until Ctrl+C. The plan file is only
+    read; scenarios are saved in the --save-dir folder. See docs/serve.md.
+    """
+    from . import api
+    from .serve.app import is_loopback, listen, run
+    from .serve.workspace import Workspace
+
+    gc.enable()  # a server runs for hours: its cycles (tracebacks, event loop) must be freed
+    plan_path = plan or api.default_plan()
+    workspace = Workspace(plan_path, scenarios, save_dir)
+    sock = listen(host, port)
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines that reach this address can "
+                   "open the page, see the plan and save scenarios; it has no login", err=True)
+
+    def started(url: str) -> None:
+        click.echo(f"Serving {workspace.plan.programme.name} ({plan_path}) at {url}\n"
+                   f"Scenarios are saved in {workspace.save_dir}. Press Ctrl+C to stop.",
+                   err=True)
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    run(workspace, sock, host, started)
+
+
 def main() -> None:
     # A command builds large acyclic structures (a plan's lines, an allocation, a workbook's
     # cells) and exits. The cyclic garbage collector would scan them again and again as they

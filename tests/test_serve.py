@@ -272,6 +272,22 @@ def test_a_malformed_body_gives_422(client, body, code):
     assert code in [problem["code"] for problem in response.json()["problems"]]
 
 
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amount=st.text(max_size=30), share=st.text(max_size=12), name=st.text(max_size=20),
+       junk=st.text(max_size=80))
+def test_nothing_the_page_can_send_breaks_the_server(client, amount, share, name, junk):
+    """Whatever a field holds, the answer is figures (200) or problems (422), never an error."""
+    text = (f"name = {json.dumps(name)}\n[[funding.caps]]\nsource = \"EC\"\n"
+            f"period = \"2014-2020\"\namount = {json.dumps(amount)}\n[[funding.shares]]\n"
+            f"source = \"NATIONAL\"\nmin = {json.dumps(share + '%')}\n")
+    for scenario in (text, junk, text + junk):
+        response = post(client, "/api/allocate", {"scenario": scenario})
+        assert response.status_code in (200, 422), response.text
+        if response.status_code == 422:
+            assert all(problem["message"] for problem in response.json()["problems"])
+
+
 def test_the_token_is_required_on_every_post(client):
     for path in ("/api/allocate", "/api/save", "/api/workbook", "/api/report", "/nowhere"):
         for token in (None, "", "wrong-token", TOKEN + "x"):

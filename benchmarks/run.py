@@ -32,6 +32,8 @@ SEED = ROOT / "plans" / "bsr-stars-programme-c.toml"
 PYTHON = sys.executable
 CLI = [PYTHON, "-m", "budget_planner"]
 CENT = Decimal("0.01")
+#: The size of the plan the what-if page is measured on (smaller when --lines is).
+SERVE_LINES = 10_000
 
 
 @dataclass
@@ -95,6 +97,9 @@ class Benchmark:
     note: str = ""
     #: A command run once, untimed, before the benchmark (making its input).
     prepare: list[str] | None = None
+    #: The machine's load average (one minute) when its runs ended: other work shares the
+    #: cores, and a benchmark run on its own says how much.
+    load: float | None = None
     subject_runs: list[Run] = field(default_factory=list)
     baseline_runs: list[Run] = field(default_factory=list)
 
@@ -123,7 +128,9 @@ class Benchmark:
 
 def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
     plan, small_plan = work / f"plan-{lines}.toml", work / f"plan-{small}.toml"
-    for count, path in sorted({(lines, plan), (small, small_plan)}):
+    serve_lines = min(lines, SERVE_LINES)
+    serve_plan = work / f"plan-{serve_lines}.toml"
+    for count, path in sorted({(lines, plan), (small, small_plan), (serve_lines, serve_plan)}):
         # In a child process: a child's peak memory counts the parent's size at its start.
         subprocess.run([PYTHON, "-m", "benchmarks.make_plan", "--lines", str(count), "--out",
                         str(path)], check=True, cwd=ROOT)
@@ -196,8 +203,43 @@ def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
                       "about 1 s, as long as pandas takes to parse them, and the figures and "
                       "the JSON about 1 s more. On a machine whose two cores are busy the "
                       "second process does not shorten the run"),
+        *serve_benchmarks(serve_plan, serve_lines, work),
         Benchmark("--help", "", [*CLI, "--help"], [PYTHON, "-c", "import click"],
                   "≤ 3× `python -c 'import click'`", 3),
+    ]
+
+
+def serve_benchmarks(plan: Path, lines: int, work: Path) -> list[Benchmark]:
+    """The what-if page's answer to a moved cap, against `allocate --scenario` run afresh:
+    what the same change costs without the page."""
+    from .serve_latency import scenario
+
+    changes = []
+    for name, (source, period, amount) in {"seed": ("EC", "2014-2020", "12850000.00"),
+                                           "big": ("S1", "P2000", "1000000.00")}.items():
+        change = work / f"{name}-change.toml"
+        change.write_text(scenario(source, period, Decimal(amount)), encoding="utf-8")
+        changes.append(change)
+    latency = [PYTHON, "-m", "benchmarks.serve_latency"]
+    note = ("the subject is the 95th percentile of the answer times of `POST /api/allocate` as "
+            "one cap moves, one change after the other, timed by a client over the loopback "
+            "network (`benchmarks/serve_latency.py`: `budget-planner serve` in a process of its "
+            "own, the first 3 changes not counted); the baseline is what one change costs "
+            "without the page, `allocate PLAN --scenario FILE --format json` in a fresh process")
+    return [
+        Benchmark("serve (seed plan)", "200 changes of a cap",
+                  [*latency, str(SEED), "--cap", "EC/2014-2020", "--requests", "200"],
+                  [*CLI, "allocate", str(SEED), "--scenario", str(changes[0]), "--format",
+                   "json"],
+                  "95th percentile of an answer under 50 ms", None, clocks=("own", "wall"),
+                  max_seconds=0.05, note=note),
+        Benchmark("serve (big plan)", f"{lines:,} lines, 40 changes",
+                  [*latency, str(plan), "--cap", "S1/P2000", "--requests", "40"],
+                  [*CLI, "allocate", str(plan), "--scenario", str(changes[1]), "--format",
+                   "json"],
+                  "95th percentile of an answer under 500 ms", None, clocks=("own", "wall"),
+                  max_seconds=0.5,
+                  note="as the row above, on a plan from `benchmarks/make_plan.py`"),
     ]
 
 
@@ -326,12 +368,16 @@ def update_rows(page: str, results: list[Benchmark], lines: int, repeat: int) ->
         out = [line for line in out if not line.startswith(f"- {result.name}: ")]
         while out and out[-1] == "":
             out.pop()
+        load = f", load average {result.load:.1f}" if result.load is not None else ""
         out.append(f"- {result.name}: {result.note}; measured on its own "
-                   f"(`--only {result.name}`), {repeat} run{'s' * (repeat != 1)}.")
+                   f"(`--only {result.name}`), {repeat} run{'s' * (repeat != 1)}{load}.")
         if result.limit is not None and result.ratio > result.limit:
             out.append(f"- {result.name}: target missed by "
                        f"{result.ratio / result.limit - 1:.0%} (ratio {result.ratio:.3f})"
                        + (f": {result.why}." if result.why else "."))
+        if result.max_seconds is not None and result.subject_seconds > result.max_seconds:
+            out.append(f"- {result.name}: target missed by "
+                       f"{result.subject_seconds - result.max_seconds:.3g} s.")
         out.append("")
     text = "\n".join(out)
     peak = re.search(r"Peak memory of any command on ([\d,]+) lines: ([\d,]+) MiB", text)
@@ -376,6 +422,7 @@ def main(argv: list[str] | None = None) -> None:
                 result.subject_runs.append(measure(result.subject, ROOT))
                 if result.baseline_of is None:
                     result.baseline_runs.append(measure(result.baseline, ROOT))
+            result.load = os.getloadavg()[0]
             done[result.name] = result
             print(f"{result.name}: {result.subject_seconds:.3f}s vs "
                   f"{result.baseline_seconds:.3f}s, ratio {result.ratio:.3f}", file=sys.stderr)

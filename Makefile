@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench clean
+.PHONY: run test check bench preview clean
 
 $(BIN)/budget-planner: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(BIN)/budget-planner
 
 bench: $(BIN)/budget-planner
 	$(BIN)/python -m benchmarks.run
+
+# The what-if page as headless Chromium shows it at 1280 pixels: docs/serve.png.
+preview: $(BIN)/budget-planner
+	$(BIN)/python -m tests.support.preview docs/serve.png
 
 clean:
 	rm -rf $(VENV) output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png

@@ -104,7 +104,8 @@ def test_the_cap_break_even_matches_the_hand_solved_one(two_lines):
     assert "2020       1,200.00 (first swept value with no gap: 1,260.00)" in text
     data = sweep_json(sweep)
     assert data["break_even"][0] == {"period": "2020", "value": "1260.00", "exact": "1200.00",
-                                     "least_gap": "0.00", "least_gap_at": "1200.00"}
+                                     "least_gap": "0.00", "least_gap_at": "1200.00",
+                                     "gap_beyond": None, "still_falling": False}
 
 
 def test_a_share_break_even_is_refined_to_a_hundredth_of_a_percent(write):
@@ -123,14 +124,70 @@ def test_a_share_break_even_is_refined_to_a_hundredth_of_a_percent(write):
     assert "70% (first swept value with no gap: 72%)" in sweep_text(sweep)
 
 
-def test_a_gap_that_never_closes_reports_its_floor(two_lines):
-    # National's cap and an EC cap of at most 900: at least 1,500 - 900 - 300 = 300 stays.
-    axis = _axis("cap.EC=0:900:100", two_lines)
-    sweep = run_sweep(two_lines, [axis], jobs=1)
+#: EC is capped at 200: line b (500, EC only) and line a (1,000, EC or National) get at most
+#: 200 + min(National's cap, 1,000), so at least 300 stays unfunded whatever National's cap.
+EC_SHORT = TWO_LINES + """
+[[funding.caps]]
+source = "EC"
+period = "2020"
+amount = 200
+"""
+
+
+def _sweep_command(runner, tmp_path, plan, *options):
+    """The break-even table the sweep command prints, as {period: text}."""
+    result = runner.invoke(cli, ["sweep", str(plan), *options, "-o", str(tmp_path / "s.csv"),
+                                 "--chart", str(tmp_path / "s.svg")])
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("break-even\n", 1)[1].splitlines()[1:]
+    return {row.split("  ", 1)[0]: row.split("  ", 1)[1].strip() for row in table}
+
+
+def test_a_gap_still_falling_at_the_end_of_the_range_is_not_called_never(runner, write,
+                                                                         tmp_path):
+    # National's cap is 300: the gap is max(0, 1,200 - EC); at EC = 900 it is 300 and still
+    # falling, and an EC cap of 1,200 would close it.
+    plan = write("plan.toml", PLAN)
+    rows = _sweep_command(runner, tmp_path, plan, "--vary", "cap.EC=0:900:100")
+    expected = "not reached within the swept range (still falling; extend STOP)"
+    assert rows == {"2020": expected, "programme": expected}
+    sweep = run_sweep(load_plan(plan)[0], [_axis("cap.EC=0:900:100", load_plan(plan)[0])],
+                      jobs=1)
     programme = sweep.break_evens[-1]
-    assert programme.value is None and programme.least == D("300.00")
-    assert programme.least_at == D(900)
-    assert "never: at least 300.00 stays unfunded (first reached at 900.00)" in sweep_text(sweep)
+    assert (programme.value, programme.least, programme.least_at) == (None, D(300), D(900))
+    assert (programme.beyond, programme.falling) == (D(0), True)
+    assert sweep_json(sweep)["break_even"][-1]["gap_beyond"] == "0.00"
+
+
+def test_a_gap_no_value_closes_is_never_closed_with_the_floor_it_keeps(runner, write, tmp_path):
+    plan = write("plan.toml", EC_SHORT)
+    # National's cap from 0 to 2,000: the gap is 1,300 - min(National, 1,000), 300 from
+    # National = 1,000 on, and no cap closes it.
+    rows = _sweep_command(runner, tmp_path, plan, "--vary", "cap.NATIONAL/2020=0:2_000:100")
+    expected = "never: at least 300.00 stays unfunded (first reached at 1,000.00)"
+    assert rows == {"2020": expected, "programme": expected}
+    # Up to 500 only: 800 at its end, still falling, but the 300 stay whatever the cap.
+    rows = _sweep_command(runner, tmp_path, plan, "--vary", "cap.NATIONAL/2020=0:500:100")
+    expected = ("never: at least 300.00 stays unfunded, reached beyond the swept range "
+                "(still falling; extend STOP)")
+    assert rows == {"2020": expected, "programme": expected}
+
+
+def test_two_parameters_tell_a_gap_still_falling_from_one_never_closed(runner, write, tmp_path):
+    # EC's cap swept first, National's second. National at 300: the gap is 1,200 - EC, still
+    # 300 at EC = 900 and closed from EC = 1,200 on. National at 1,300 pays all of line a
+    # (1,000): the gap is max(0, 500 - EC), closed at the swept EC = 600.
+    plan = write("plan.toml", PLAN)
+    result = runner.invoke(cli, ["sweep", str(plan), "--vary", "cap.EC=0:900:300",
+                                 "--vary", "cap.NATIONAL/2020=300:1_300:1_000",
+                                 "-o", str(tmp_path / "s.csv"), "--chart", str(tmp_path / "s.png"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    programme = [item for item in json.loads(result.stdout)["break_even"]
+                 if item["period"] is None]
+    assert [(item["cap.NATIONAL/2020"], item["value"], item["least_gap"], item["gap_beyond"],
+             item["still_falling"]) for item in programme] == [
+        ("300.00", None, "300.00", "0.00", True), ("1300.00", "600.00", "0.00", None, False)]
 
 
 def _figures(result, plan):

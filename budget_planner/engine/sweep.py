@@ -110,10 +110,15 @@ class BreakEven:
     """Where a period's gap (period None: the programme's) first reaches zero along the first
     parameter (for each value of the second one, in a two-parameter sweep).
 
-    `value` is the smallest swept value with no gap (None: never); `exact`, in one-parameter
-    sweeps, that value refined to the cent (or 0.01 %) between it and the swept value before;
-    `least` the smallest gap seen and `least_at` the first value where it is reached (refined
-    the same way in one-parameter sweeps).
+    `value` is the smallest swept value with no gap (None: not in the range); `exact`, in
+    one-parameter sweeps, that value refined to the cent (or 0.01 %) between it and the swept
+    value before; `least` the smallest gap seen and `least_at` the first value where it is
+    reached (refined the same way in one-parameter sweeps).
+
+    When no swept value closes the gap, `beyond` is the gap past the range, at the parameter's
+    limit (`limit`: a cap of every line's amount, or a share of 100 %), which no value of it
+    can lower; None when the rules conflict there. `falling`: the gap still falls at the end
+    of the range.
     """
 
     period: str | None
@@ -122,6 +127,8 @@ class BreakEven:
     exact: Decimal | None
     least: Decimal | None
     least_at: Decimal | None
+    beyond: Decimal | None = None
+    falling: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,11 +377,32 @@ def solve_points(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs",
 
 # --- break-even points -----------------------------------------------------------------------
 
+def limit(parameter: Parameter, plan: Plan) -> Decimal:
+    """The parameter's value past which a larger one changes nothing: a cap of every line's
+    amount (no source can be given more), or a share of 100 %."""
+    if parameter.money:
+        return sum((period.computed_total for period in plan.periods), Decimal(0))
+    return Decimal(1)
+
+
 def break_evens(sweep: Sweep, engine: PointSolver | None = None) -> tuple[BreakEven, ...]:
     """Per period and for the programme: where the gap first reaches zero along the first
-    parameter; in a one-parameter sweep refined by bisection (with `engine`) to the unit."""
+    parameter; in a one-parameter sweep refined by bisection (with `engine`) to the unit.
+    Where it does not in the range, `engine` solves the first parameter's limit to tell a gap
+    that a larger value closes from one that none does."""
     first = sweep.axes[0]
     others: list[Decimal | None] = list(sweep.axes[1].values) if len(sweep.axes) > 1 else [None]
+    at_limit: dict[Decimal | None, Point] = {}
+
+    def beyond(other: Decimal | None, period: str | None) -> Decimal | None:
+        if engine is None:
+            return None
+        if other not in at_limit:
+            values = (limit(first.parameter, sweep.plan),) + (() if other is None else (other,))
+            at_limit[other] = engine.solve(values)
+        gap = sweep.gap(at_limit[other], period)
+        return None if gap is None else from_cents(gap)
+
     found = []
     for period in (*sweep.periods, None):
         for other_number, other in enumerate(others):
@@ -397,8 +425,14 @@ def break_evens(sweep: Sweep, engine: PointSolver | None = None) -> tuple[BreakE
                 elif least_number and least is not None:
                     least_at = _refine(engine, first, period, sweep.periods,
                                        first.values[least_number - 1], least_at, least)
+            past, falling = None, False
+            if zero is None:
+                past = beyond(other, period)
+                end = gaps[-2:]
+                falling = len(end) == 2 and None not in end and end[1] < end[0]  # type: ignore[operator]
             found.append(BreakEven(period, other, value, exact,
-                                   None if least is None else from_cents(least), least_at))
+                                   None if least is None else from_cents(least), least_at,
+                                   past, falling))
     return tuple(found)
 
 
@@ -430,8 +464,8 @@ def run_sweep(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs", jobs: 
     """Solve every point, then find the break-even points."""
     points = solve_points(plan, axes, solver=solver, jobs=jobs, progress=progress)
     sweep = Sweep(plan, tuple(axes), tuple(points))
-    engine = PointSolver(plan, axes, solver) if len(axes) == 1 else None
-    return Sweep(plan, tuple(axes), tuple(points), break_evens(sweep, engine))
+    return Sweep(plan, tuple(axes), tuple(points),
+                 break_evens(sweep, PointSolver(plan, axes, solver)))
 
 
 # --- views -----------------------------------------------------------------------------------

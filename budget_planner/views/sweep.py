@@ -59,19 +59,39 @@ def _range_text(axis: Axis) -> str:
             + f", {len(values)} value{'s' if len(values) != 1 else ''}")
 
 
+NOT_REACHED = "not reached within the swept range"
+
+
 def break_even_text(sweep: Sweep, item: BreakEven) -> str:
     parameter = sweep.axes[0].parameter
     if item.value is None:
-        if item.least is None:
-            return "never: the rules conflict at every point"
-        return (f"never: at least {display(item.least)} stays unfunded "
-                f"(first reached at {parameter.text(item.least_at)})")  # type: ignore[arg-type]
+        return _no_break_even_text(parameter, item)
     text = parameter.text(item.value)
     if item.exact is not None and item.exact != item.value:
         text = f"{parameter.text(item.exact)} (first swept value with no gap: {text})"
     elif item.value == sweep.axes[0].values[0]:
         text += " (no gap from the start of the range)"
     return text
+
+
+def _no_break_even_text(parameter: Parameter, item: BreakEven) -> str:
+    """A gap not closed in the range: closed by a larger value (extend STOP), or by none
+    ("never", with the gap that stays), or, where the rules conflict past the range, what the
+    range shows."""
+    extend = "(still falling; extend STOP)" if item.falling else "(extend STOP)"
+    if item.beyond == 0:
+        return f"{NOT_REACHED} {extend}"
+    if item.least is None:
+        return "never: the rules conflict at every point"
+    if item.beyond is not None and item.beyond < item.least:
+        return (f"never: at least {display(item.beyond)} stays unfunded, reached beyond the "
+                f"swept range {extend}")
+    first = f"(first reached at {parameter.text(item.least_at)})"  # type: ignore[arg-type]
+    if item.beyond is not None:
+        return f"never: at least {display(item.least)} stays unfunded {first}"
+    if item.falling:
+        return f"{NOT_REACHED} {extend}"
+    return f"{NOT_REACHED}: at least {display(item.least)} stays unfunded in it {first}"
 
 
 def sweep_text(sweep: Sweep) -> str:
@@ -107,8 +127,9 @@ def _runs_of_equal(sweep: Sweep) -> list[tuple[BreakEven, Decimal, Decimal]]:
         assert item.other is not None
         if runs:
             first, low, _ = runs[-1]
-            if (first.period, first.value, first.least, first.least_at) == \
-                    (item.period, item.value, item.least, item.least_at):
+            if (first.period, first.value, first.least, first.least_at, first.beyond,
+                    first.falling) == (item.period, item.value, item.least, item.least_at,
+                                       item.beyond, item.falling):
                 runs[-1] = (first, low, item.other)
                 continue
         runs.append((item, item.other, item.other))
@@ -135,6 +156,7 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
                         **({second.name: value(second, item.other)} if second else {}),
                         "value": value(first, item.value), "exact": value(first, item.exact),
                         "least_gap": money_text(item.least),
-                        "least_gap_at": value(first, item.least_at)}
+                        "least_gap_at": value(first, item.least_at),
+                        "gap_beyond": money_text(item.beyond), "still_falling": item.falling}
                        for item in sweep.break_evens],
     }

@@ -39,20 +39,20 @@ if TYPE_CHECKING:
     from .xlsx.workbook import BuildInfo
 
 __all__ = ["InvalidInput", "InvalidRequest", "allocate", "build", "check", "default_plan",
-           "diff", "import_workbook", "phasing", "progress", "report", "show", "sweep",
-           "whatif"]
+           "diff", "import_workbook", "init", "phasing", "progress", "report", "show",
+           "sweep", "whatif"]
 
-SHIPPED_PLAN = "plans/bsr-stars-programme-c.toml"
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def default_plan() -> Path:
-    """The shipped seed plan: in the current folder if there is one, else beside the package."""
-    here = Path(SHIPPED_PLAN)
-    if here.is_file():
-        return here
-    return Path(__file__).resolve().parent.parent / SHIPPED_PLAN
+    """The plan read when none is named: plan.toml here, else plans/bsr-stars-programme-c.toml
+    here, else the shipped seed plan (see `planfile.defaults`; the command line also says when
+    it is the shipped one)."""
+    from .planfile.defaults import default_plan as found
+
+    return found().path
 
 
 def _solver_refusals(command: Callable[P, R]) -> Callable[P, R]:
@@ -74,7 +74,7 @@ def _solver_refusals(command: Callable[P, R]) -> Callable[P, R]:
 # --- reading ---------------------------------------------------------------------------------
 
 def read_plan(path: Path | str | None) -> Plan:
-    """The plan at `path` (the shipped plan when None)."""
+    """The plan at `path` (the default plan when None)."""
     plan, problems = load_plan(path or default_plan())
     if plan is None:
         raise InvalidInput(problems)
@@ -524,3 +524,21 @@ def import_workbook(path: Path) -> Imported:
     if read.plan is None:
         raise InvalidInput(read.problems)
     return Imported(read.plan, tuple(read.findings), (str(path),))
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The files a new budget folder was given."""
+
+    written: tuple[Path, ...]
+
+
+def init(folder: Path = Path(), *, from_seed: bool = False) -> Started:
+    """A new budget folder: plan.toml (the starter plan, or the seed plan), an example
+    scenario and output/; nothing is written when a file is in the way."""
+    from .planfile.starter import start_folder
+
+    written, problems = start_folder(folder, from_seed=from_seed)
+    if problems:
+        raise InvalidInput(problems)
+    return Started(tuple(written))

@@ -13,13 +13,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .core.version import __version__
 from .core.files import write_atomic
 from .core.model import InvalidInput, InvalidRequest, Plan, Problem
+
+if TYPE_CHECKING:
+    from .planfile.defaults import Input
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
@@ -120,8 +123,48 @@ class Commands(click.Group):
             fail_internal(error)
 
 
+# --- the files a command reads: as given, or the default plan, or a shipped file -------------
+
+def said(found: Input) -> Path:
+    """The input's path, once its notice (a shipped file is read) is on standard error."""
+    if found.notice is not None:
+        click.echo(found.notice, err=True)
+    return found.path
+
+
+class InputPath(click.Path):
+    """A file to read: the path as given, or the shipped file that a path under plans/ names
+    when the current folder has no such file (see `planfile.defaults`)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from .planfile.defaults import resolve
+
+        return said(resolve(super().convert(value, param, ctx)))
+
+
+def or_default_plan(ctx: click.Context, param: click.Parameter, plan: Path | None) -> Path:
+    """PLAN, or when it is left out the default plan (see `planfile.defaults`)."""
+    from .planfile.defaults import default_plan
+
+    return plan if plan is not None else said(default_plan())
+
+
+def plan_first(ctx: click.Context, param: click.Parameter,
+               paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """whatif's [PLAN] SCENARIO...: the default plan first when the first file is no plan."""
+    from .engine.whatif import looks_like_plan
+
+    if paths and not looks_like_plan(paths[0]):
+        return (or_default_plan(ctx, param, None), *paths)
+    return paths
+
+
 def plan_argument(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.argument("plan", required=False, type=click.Path(path_type=Path))(command)
+    return click.argument("plan", required=False, type=InputPath(),
+                          callback=or_default_plan)(command)
 
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -149,7 +192,7 @@ solver_option = click.option(
     "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
     help="Linear programming solver; both give the same cents.")
 scenario_option = click.option(
-    "--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
+    "--scenario", "scenarios", multiple=True, type=InputPath(),
     help="Lay a scenario file over the plan (repeatable, applied in order).")
 
 
@@ -161,7 +204,7 @@ def actuals_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Report as of this date (YYYY-MM-DD). Default: the plan's [reporting] as_of, "
              "else the latest row's date.")(command)
     return click.option(
-        "--actuals", "actuals", multiple=True, type=click.Path(path_type=Path),
+        "--actuals", "actuals", multiple=True, type=InputPath(),
         help="Actuals file, CSV or .xlsx (repeatable). Default: the plan's [reporting] "
              "actuals.")(command)
 
@@ -171,7 +214,8 @@ def actuals_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def cli() -> None:
     """Programme budgets: plan files in; reconciled totals, co-financing and reports out.
 
-    PLAN defaults to the shipped BSR Stars Subprogramme C plan.
+    PLAN defaults to plan.toml in the current folder (`init` makes one), else
+    plans/bsr-stars-programme-c.toml here, else the shipped BSR Stars Subprogramme C plan.
     """
 
 
@@ -262,8 +306,8 @@ def import_workbook(workbook: Path, output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("a", type=click.Path(path_type=Path))
-@click.argument("b", type=click.Path(path_type=Path))
+@click.argument("a", type=InputPath())
+@click.argument("b", type=InputPath())
 @format_option("text", "json")
 @output_option
 def diff(a: Path, b: Path, fmt: str, output: Path | None) -> None:
@@ -408,9 +452,9 @@ def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], actuals: tup
 # --- what-if runs and parameter sweeps ------------------------------------------------------
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="[PLAN] SCENARIO...")
-@click.option("--scenario", "base_scenarios", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, required=True, type=InputPath(),
+                metavar="[PLAN] SCENARIO...", callback=plan_first)
+@click.option("--scenario", "base_scenarios", multiple=True, type=InputPath(),
               help="Lay a scenario over the baseline itself (repeatable, applied in order).")
 @solver_option
 @format_option("text", "json", "markdown", "html")
@@ -423,7 +467,7 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     funded and unfunded per period, allocation per source, binding caps, and each change
     against the baseline.
 
-    PLAN may be left out (the shipped plan); a first file with a [programme] table is the plan.
+    PLAN may be left out (the default plan); a first file with a [programme] table is the plan.
     Exit 0 when every run is solved and reconciles, 1 when a run's rules conflict or its
     totals do not reconcile, 2 when a file is invalid.
     """
@@ -505,7 +549,7 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
 
 @cli.command()
 @plan_argument
-@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
+@click.option("--scenario", "scenarios", multiple=True, type=InputPath(),
               help="Lay a scenario over the plan first: the page's baseline (repeatable).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
@@ -545,6 +589,28 @@ def serve(plan: Path | None, scenarios: tuple[Path, ...], port: int, host: str, 
             webbrowser.open(url)
 
     run(workspace, sock, host, started)
+
+
+# --- a new budget folder --------------------------------------------------------------------
+
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path),
+                metavar="[DIR]")
+@click.option("--from-seed", is_flag=True,
+              help="Start from the shipped BSR Stars plan instead of the small starter plan.")
+def init(folder: Path, from_seed: bool) -> None:
+    """Start a budget folder in DIR (default: here): plan.toml, a small commented starter
+    plan (or with --from-seed the shipped BSR Stars plan), scenarios/example.toml and output/.
+
+    Commands run inside DIR read its plan.toml. Never overwrites a file: when one is in the
+    way nothing is written and the exit status is 2.
+    """
+    from . import api
+
+    for path in api.init(folder, from_seed=from_seed).written:
+        click.echo(f"wrote {path}", err=True)
+    place = "" if folder == Path() else f"cd {folder} && "
+    click.echo(f"Next: {place}budget-planner check", err=True)
 
 
 def main() -> None:

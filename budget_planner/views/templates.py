@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..core.files import shown_path
 from ..core.model import mark
 from ..core.money import display
+from ..core.shipped import PACKAGE, package_folder, shipped_folder
 from .phasing import deadline_table, deadline_title, programme_table, sources_table
 from .render import where
 from .whatif_texts import cap_text, run_title, signed, status_text
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+def template_loader() -> Any:
+    """The shipped templates: a package loader in an installed package, the checkout's
+    top-level `templates/` otherwise (see `core.shipped`)."""
+    import jinja2
+
+    inside = package_folder("templates")
+    if inside is not None:
+        return jinja2.PackageLoader(PACKAGE, inside)
+    return jinja2.FileSystemLoader(shipped_folder("templates"))
 
 
 def template_environment(autoescape: bool) -> Any:
-    """The environment of the templates in `templates/`: autoescaped for HTML, not for
+    """The environment of the shipped templates (`templates/`): autoescaped for HTML, not for
     Markdown; an undefined name is an error, not an empty string."""
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
+        loader=template_loader(), autoescape=autoescape,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     environment.filters["money"] = lambda amount, blank="": display(amount, blank)

@@ -1,0 +1,135 @@
+"""What a newcomer meets first, through the real command line: which plan is read without
+PLAN, `init`, a scenario given as the plan, one mistake reported once, --strict saying why,
+outputs named for what they hold, and a CSV that adds up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from budget_planner.cli import cli
+
+from tests.support.plans import ROOT, SEED_PLAN, SMALL_PLAN
+
+SHIPPED_NOTICE = "using the shipped plan plans/bsr-stars-programme-c.toml"
+SCENARIO = ROOT / "plans" / "scenarios" / "ec-cut-2014-2020.toml"
+
+
+@pytest.fixture
+def empty(tmp_path, monkeypatch):
+    """An empty current folder."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+# --- the plan read without PLAN ---------------------------------------------------------------
+
+def test_an_empty_folder_reads_the_shipped_plan_and_says_so_once(runner, empty):
+    result = runner.invoke(cli, ["whatif", "plans/scenarios/ec-cut-2014-2020.toml"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(SHIPPED_NOTICE) == 1
+    assert result.stderr.count("using the shipped file plans/scenarios/ec-cut-2014-2020.toml") == 1
+    # The seed's 2014-2020 gap of 700,000.00 becomes 3,800,000.00 with the EC cut (as the
+    # whatif page of docs/reports.md shows).
+    assert "  2014-2020              700,000.00   3,800,000.00   +3,100,000.00" in result.stdout
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    assert (empty / "output" / "bsr-stars-programme-c.xlsx").is_file()
+    assert "wrote output/bsr-stars-programme-c.xlsx" in result.stderr
+
+
+def test_the_folders_plan_toml_comes_first_then_plans_then_the_shipped_plan(runner, empty):
+    (empty / "plans").mkdir()
+    (empty / "plans" / "bsr-stars-programme-c.toml").write_text(
+        SMALL_PLAN.replace("Small programme", "From plans/"))
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("From plans/ (bsr-stars-programme-c), amounts in EUR")
+    assert result.stderr == ""
+    (empty / "plan.toml").write_text(SMALL_PLAN.replace("Small programme", "From plan.toml"))
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("From plan.toml (plan), amounts in EUR")
+    assert result.stderr == ""
+
+
+def test_a_path_that_exists_is_read_as_given_even_under_plans(runner, empty):
+    (empty / "plans" / "scenarios").mkdir(parents=True)
+    own = empty / "plans" / "scenarios" / "ec-cut-2014-2020.toml"
+    own.write_text('name = "Mine"\n[[funding.caps]]\nsource = "EC"\namount = 0\n')
+    result = runner.invoke(cli, ["allocate", str(SEED_PLAN), "--scenario",
+                                 "plans/scenarios/ec-cut-2014-2020.toml", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "using the shipped" not in result.stderr
+    assert '"source": "EC", "period": null, "cap": "0.00", "allocated": "0.00"' in result.stdout
+
+
+def test_a_missing_file_outside_plans_is_still_missing(runner, empty):
+    result = runner.invoke(cli, ["check", "bsr-stars-programme-c.toml"])
+    assert result.exit_code == 2
+    assert "bsr-stars-programme-c.toml: no such file [file-not-found]" in result.stderr
+
+
+# --- init -------------------------------------------------------------------------------------
+
+def test_init_starts_a_folder_whose_plan_the_commands_read(runner, empty, monkeypatch):
+    result = runner.invoke(cli, ["init", "budget"])
+    assert result.exit_code == 0, result.output
+    folder = empty / "budget"
+    assert sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")) == [
+        "output", "plan.toml", "scenarios", "scenarios/example.toml"]
+    assert (folder / "plan.toml").read_bytes() == \
+        (ROOT / "plans" / "starter" / "plan.toml").read_bytes()
+    assert "Next: cd budget && budget-planner check" in result.stderr
+    monkeypatch.chdir(folder)
+    result = runner.invoke(cli, ["check"])
+    # The starter plan: 600,000 + 400,000, each period adding up, nothing to warn about.
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "programme  1,000,000.00  1,000,000.00        0.00  OK" in result.stdout
+    assert "Findings: 0 errors, 0 warnings, 0 info" in result.stdout
+    # By hand: EU at most 80 % of a line and 700,000 in all, used first: coordination 160,000,
+    # pilots 320,000, dissemination 220,000 (what is left); National pays the rest.
+    result = runner.invoke(cli, ["allocate", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    assert [(row[1], row[2], row[3]) for row in rows] == [
+        ("coordination", "EU", "160000.00"), ("coordination", "NATIONAL", "40000.00"),
+        ("pilots", "EU", "320000.00"), ("pilots", "NATIONAL", "80000.00"),
+        ("dissemination", "EU", "220000.00"), ("dissemination", "NATIONAL", "80000.00"),
+        ("evaluation", "NATIONAL", "100000.00")]
+    # The example scenario caps EU at 500,000 and National at 400,000: 100,000 unfunded.
+    result = runner.invoke(cli, ["whatif", "scenarios/example.toml", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"unfunded": "100000.00"' in result.stdout
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0 and (folder / "output" / "plan.xlsx").is_file()
+
+
+def test_init_from_seed_copies_the_seed_plan(runner, empty):
+    result = runner.invoke(cli, ["init", "--from-seed"])
+    assert result.exit_code == 0, result.output
+    assert (empty / "plan.toml").read_bytes() == SEED_PLAN.read_bytes()
+    assert (empty / "scenarios" / "example.toml").read_bytes() == SCENARIO.read_bytes()
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 0 and "30,150,000.00" in result.stdout and result.stderr == ""
+
+
+def test_init_never_overwrites_and_changes_nothing_when_refused(runner, empty):
+    (empty / "scenarios").mkdir()
+    (empty / "scenarios" / "example.toml").write_text("mine")
+    result = runner.invoke(cli, ["init"])
+    assert result.exit_code == 2
+    assert "scenarios/example.toml: already exists; init never overwrites a file" in \
+        result.stderr
+    assert sorted(path.name for path in empty.rglob("*")) == ["example.toml", "scenarios"]
+    assert (empty / "scenarios" / "example.toml").read_text() == "mine"
+    (empty / "file").write_text("")
+    result = runner.invoke(cli, ["init", "file"])
+    assert result.exit_code == 2 and "file: is a file, where init needs a folder" in result.stderr
+
+

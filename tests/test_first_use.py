@@ -133,3 +133,53 @@ def test_init_never_overwrites_and_changes_nothing_when_refused(runner, empty):
     assert result.exit_code == 2 and "file: is a file, where init needs a folder" in result.stderr
 
 
+# --- mistakes reported once, and where they are -----------------------------------------------
+
+def test_one_mistake_in_a_record_is_not_reported_again_where_rules_name_it(runner, write):
+    plan = write("plan.toml", SMALL_PLAN.replace('title = "First"', 'titel = "First"')
+                 .replace('id = "NATIONAL"\nname = "National"', 'id = "NATIONAL"\nnmae = "N"')
+                 .replace('activity = "Activity C"', 'activity = "Activity C"\nnotes = 1') + """
+[[funding.caps]]
+source = "NATIONAL"
+period = "2020-2021"
+amount = 500
+
+[[funding.pledges]]
+source = "EC"
+line = "c"
+amount = 100
+""")
+    result = runner.invoke(cli, ["check", str(plan)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "3 problems in the input:",
+        f"  {plan}:13: sources[1].nmae: unknown key 'nmae' in a funding source; did you mean "
+        "'name'? [unknown-key]",
+        f"  {plan}:17: periods[0].titel: unknown key 'titel' in a period; did you mean "
+        "'title'? [unknown-key]",
+        f"  {plan}:44: periods[1].lines[0].notes: expected a string, found an integer "
+        "[wrong-type]"]
+
+
+def test_a_rule_naming_a_period_that_is_not_there_is_still_reported(runner, write):
+    plan = write("plan.toml", SMALL_PLAN.replace('title = "First"', 'titel = "First"') + """
+[[funding.caps]]
+source = "NATIONAL"
+period = "2023"
+amount = 500
+""")
+    result = runner.invoke(cli, ["check", str(plan)])
+    assert result.exit_code == 2
+    assert "funding.caps[0].period: unknown period '2023'; did you mean '2022'? " \
+           "(periods: 2020-2021, 2022) [unknown-period]" in result.stderr
+
+
+def test_a_scenario_given_as_the_plan_says_so(runner):
+    result = runner.invoke(cli, ["allocate", str(SCENARIO)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "1 problem in the input:",
+        f"  {SCENARIO}: this is a scenario file, not a plan; use --scenario {SCENARIO} "
+        "[scenario-as-plan]"]
+
+

@@ -61,8 +61,7 @@ prefinancing = -5
         (51, "commitments[2].lag_years", "missing-field"),
         (53, "commitments[2].prefinancing", "money-negative"),
         (51, "commitments[2].years", "missing-field"),
-        (36, "funding.pledges[0].line", "unknown-line"),  # its period could not be read
-    ]
+    ]  # and no follow-on 'unknown-line' for the pledge to a line of the period with mistakes
     assert "did you mean 'NATIONAL'?" in problems[4].message
 
 

@@ -302,6 +302,9 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
     if not collected.documents:
         return None, collected.problems
     main, *included = collected.documents
+    if _is_scenario(main.data):
+        return None, [Problem(main.file, "", "scenario-as-plan",
+                              f"this is a scenario file, not a plan; use --scenario {main.file}")]
     builder = _PlanBuilder(collected.documents)
     builder.top_level(main, MAIN_KEYS, "the main plan file")
     for document in included:
@@ -309,13 +312,16 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
                           "(only the main file has [programme] and [funding])")
     programme = builder.programme(main)
     sources = builder.sources(collected.documents)
-    periods = builder.periods(collected.documents, sources)
-    commitments = builder.commitments(collected.documents, sources)
+    periods = builder.periods(collected.documents)
+    commitments = builder.commitments(collected.documents)
+    # Rules are checked against every id the files declare, also those of a source, period or
+    # line with a mistake of its own: that mistake is reported once, not again at each rule.
     funding = parse_funding(
         main.data.get("funding"), main.report, path="funding",
-        known=Known(sources=tuple(s.id for s in sources),
-                    periods=tuple(p.id for p in periods),
-                    lines={p.id: tuple(line.id for line in p.lines) for p in periods}))
+        known=Known(sources=tuple(builder.declared_sources),
+                    periods=tuple(builder.declared_lines),
+                    lines={period_id: tuple(line_ids)
+                           for period_id, line_ids in builder.declared_lines.items()}))
     reporting = parse_reporting(main.data.get("reporting"), main.report)
     problems = collected.problems
     if problems or not builder.ok or programme is None or reporting is None:
@@ -327,12 +333,25 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
     return plan, []
 
 
+def _is_scenario(data: dict[str, Any]) -> bool:
+    """Whether a file read as a plan is a scenario: none of a plan's tables, some of a
+    scenario's keys."""
+    return not {"programme", "sources", "periods"} & data.keys() and \
+        bool({"name", "lines", "scale"} & data.keys())
+
+
 class _PlanBuilder:
-    """Turns checked documents into model records; `ok` is False once anything was wrong."""
+    """Turns checked documents into model records; `ok` is False once anything was wrong.
+
+    `declared_sources` and `declared_lines` (period id -> line ids) hold every id the files
+    give as a string, whether or not the record around it has mistakes.
+    """
 
     def __init__(self, documents: list[Document]) -> None:
         self.ok = True
         self._documents_by_file = {document.file: document for document in documents}
+        self.declared_sources: list[str] = []
+        self.declared_lines: dict[str, list[str]] = {}
 
     def _done(self, fields: Fields) -> bool:
         self.ok = self.ok and fields.ok
@@ -371,6 +390,7 @@ class _PlanBuilder:
                 fields = Fields(document.report, table, path, SOURCE_KEYS, "a funding source")
                 source_id = fields.text("id", required=True, pattern=SOURCE_ID,
                                         rule="a letter, then letters, digits or _")
+                self._declare(self.declared_sources, table.get("id"))
                 name = fields.text("name") or source_id
                 description = fields.text("description") or ""
                 if source_id is not None and source_id in seen:
@@ -386,12 +406,12 @@ class _PlanBuilder:
             self.ok = False
         return sources
 
-    def commitments(self, documents: list[Document],
-                    sources: list[Source]) -> tuple[Commitment, ...]:
-        """Every file's `[[commitments]]`: one entry a source over all the files."""
+    def commitments(self, documents: list[Document]) -> tuple[Commitment, ...]:
+        """Every file's `[[commitments]]`: one entry a source over all the files (checked
+        against the declared sources, as lines are)."""
         found: list[Commitment] = []
         seen: dict[str, str] = {}
-        source_ids = tuple(source.id for source in sources)
+        source_ids = tuple(self.declared_sources)
         for document in documents:
             errors = len(document.problems)
             for entry in read_commitments(document.report, document.data.get("commitments"),
@@ -408,10 +428,17 @@ class _PlanBuilder:
             self.ok = self.ok and len(document.problems) == errors
         return tuple(found)
 
-    def periods(self, documents: list[Document], sources: list[Source]) -> list[Period]:
+    @staticmethod
+    def _declare(declared: list[str], record_id: Any) -> None:
+        if isinstance(record_id, str) and record_id not in declared:
+            declared.append(record_id)
+
+    def periods(self, documents: list[Document]) -> list[Period]:
+        """The periods, their lines marking the declared sources (a source with a mistake of
+        its own is reported once, not again at every mark)."""
         periods: list[Period] = []
         seen: dict[str, str] = {}
-        source_ids = tuple(source.id for source in sources)
+        source_ids = tuple(self.declared_sources)
         for document in documents:
             top = Fields(document.report, {"periods": document.data.get("periods", [])}, "",
                           ("periods",), "")
@@ -483,7 +510,10 @@ class _PlanBuilder:
                           "tables after it)")
         lines: list[Line] = []
         seen: dict[str, str] = {}
+        raw_id = table.get("id")
+        declared = self.declared_lines.setdefault(raw_id, []) if isinstance(raw_id, str) else []
         for line_path, line_table in entries:
+            self._declare(declared, line_table.get("id"))
             line = read_line(document, line_path, line_table, source_ids, years)
             self.ok = self.ok and line is not None
             if self._is_duplicate(document, line_path, line_table, seen, "line",

@@ -86,6 +86,12 @@ def emit(text: str | bytes, output: Path | None, inputs: Sequence[str] = ()) -> 
     click.echo(f"wrote {output}", err=True)
 
 
+def say_why_strict(reason: str | None) -> None:
+    """Say on standard error what made --strict fail, so that exit 1 is never silent."""
+    if reason is not None:
+        click.echo(reason, err=True)
+
+
 def default_output(plan: Plan, suffix: str) -> Path:
     """`output/<plan-name><suffix>`, creating the folder when it is missing."""
     output = Path("output") / f"{plan.name}{suffix}"
@@ -235,13 +241,16 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool,
     or the plan's [reporting] actuals), the findings of `progress` are added.
     """
     from . import api
-    from .views.render import check_json, check_markdown, check_text, to_json
+    from .views.render import check_json, check_markdown, check_text, strict_warnings_text
+    from .views.render import to_json
 
     checked = api.check(plan, actuals, as_of)
     result = checked.reconciliation
     views = {"text": check_text, "markdown": check_markdown,
              "json": lambda value: to_json(check_json(value))}
     emit(views[fmt](result), output, checked.inputs)
+    if strict and result.failed(strict):
+        say_why_strict(strict_warnings_text(result))
     sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
@@ -343,19 +352,23 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
     """
     from . import api
     from .views.allocation import allocation_csv, allocation_json, allocation_text
+    from .views.allocation import strict_gaps_text
     from .views.render import to_json
 
     allocated = api.allocate(plan, scenarios, solver=solver)
     result = allocated.allocation
     views = {"text": lambda value: allocation_text(value, allocated.plan,
                                                    list(allocated.scenarios)),
-             "json": lambda value: to_json(allocation_json(value)), "csv": allocation_csv}
+             "json": lambda value: to_json(allocation_json(value)),
+             "csv": lambda value: allocation_csv(value, allocated.plan)}
     if fmt == "csv":
         for note in result.notes:
             click.echo(f"{note.severity}: {note.period}/{note.line}: {note.message}", err=True)
         for conflict in result.conflicts:
             click.echo(f"conflict: {conflict}", err=True)
     emit(views[fmt](result), output, allocated.inputs)
+    if strict and result.status != "infeasible":
+        say_why_strict(strict_gaps_text(result))
     failed = result.status == "infeasible" or (strict and bool(result.gaps))
     sys.exit(EXIT_FINDINGS if failed else 0)
 

@@ -530,7 +530,7 @@ def test_allocate_json_is_the_library_result_and_identical_across_solvers(runner
     assert outputs["cbc"] == data
 
 
-def test_allocate_csv_has_one_row_per_allocation(runner, tmp_path):
+def test_allocate_csv_has_one_row_per_allocation_and_per_gap(runner, tmp_path):
     target = tmp_path / "allocation.csv"
     result = runner.invoke(cli, ["allocate", "--format", "csv", "-o", str(target)])
     assert result.exit_code == 0, result.output
@@ -538,8 +538,10 @@ def test_allocate_csv_has_one_row_per_allocation(runner, tmp_path):
     plan, _ = load_plan(SEED_PLAN)
     marks = sum(len(line.sources) for period in plan.periods for line in period.lines
                 if line.amount is not None)
-    assert rows[0] == ["period", "line", "source", "amount"] and len(rows) == 1 + marks
-    assert ["2014-2020", "management", "EC", "200000.00"] in rows
+    gaps = 2  # the two 2014-2020 lines with no source marked
+    assert rows[0] == ["period", "line", "source", "amount", "reason"]
+    assert len(rows) == 1 + marks + gaps
+    assert ["2014-2020", "management", "EC", "200000.00", ""] in rows
 
 
 def test_allocate_exit_codes(runner, write):

@@ -183,3 +183,38 @@ def test_a_scenario_given_as_the_plan_says_so(runner):
         "[scenario-as-plan]"]
 
 
+# --- --strict says why ------------------------------------------------------------------------
+
+def test_strict_says_which_warnings_and_gaps_made_it_fail(runner):
+    result = runner.invoke(cli, ["check", str(SEED_PLAN), "--strict"])
+    assert result.exit_code == 1
+    assert result.stderr == ("--strict: 3 warnings count as errors: line-without-amount (1), "
+                             "line-without-source (2)\n")
+    result = runner.invoke(cli, ["allocate", str(SEED_PLAN), "--strict"])
+    assert result.exit_code == 1
+    assert result.stderr == ("--strict: 2 lines keep a gap, 700,000.00 in all: "
+                             "2014-2020/collaboration-events (500,000.00), "
+                             "2014-2020/project-selection (200,000.00)\n")
+    result = runner.invoke(cli, ["check", str(ROOT / "plans" / "starter" / "plan.toml"),
+                                 "--strict"])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+# --- the CSV adds up --------------------------------------------------------------------------
+
+def test_the_allocation_csv_adds_up_to_the_plan_with_its_gap_rows(runner):
+    result = runner.invoke(cli, ["allocate", str(SEED_PLAN), "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # The seed plan's lines with an amount: 30,150,000 in all (the programme total).
+    assert sum(Decimal(row["amount"]) for row in rows) == Decimal("30150000.00")
+    gaps = [row for row in rows if row["source"] == "(unfunded)"]
+    assert [(row["period"], row["line"], row["amount"], row["reason"]) for row in gaps] == [
+        ("2014-2020", "collaboration-events", "500000.00", "no eligible source marked"),
+        ("2014-2020", "project-selection", "200000.00", "no eligible source marked")]
+    # In plan order: a gap row where its line is.
+    lines = [row["line"] for row in rows]
+    at = lines.index("collaboration-events")
+    assert lines[at - 1] != "collaboration-events" and lines[at + 1] != "collaboration-events"
+
+

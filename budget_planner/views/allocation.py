@@ -16,7 +16,9 @@ from .render import finding_json, text_table
 if TYPE_CHECKING:
     from ..engine.scenario import Scenario
 
-ALLOCATION_COLUMNS = ["period", "line", "source", "amount"]
+ALLOCATION_COLUMNS = ["period", "line", "source", "amount", "reason"]
+#: The source column of a gap row: no source id can be written so.
+UNFUNDED = "(unfunded)"
 
 
 def conflict_json(conflict: Conflict) -> dict[str, Any]:
@@ -47,13 +49,34 @@ def allocation_json(result: AllocationResult) -> dict[str, Any]:
     }
 
 
-def allocation_csv(result: AllocationResult) -> str:
-    """One row per allocation, amounts as exact decimal strings."""
+def allocation_csv(result: AllocationResult, plan: Plan) -> str:
+    """One row per allocation and, after a line's allocations, one for its gap (source
+    `(unfunded)`, with the reason), in plan order: the amounts add up to the plan's lines.
+    Amounts are exact decimal strings."""
     import pandas
 
-    frame = pandas.DataFrame([[a.period, a.line, a.source, money_text(a.amount)]
-                              for a in result.allocations], columns=ALLOCATION_COLUMNS)
+    rows: dict[tuple[str, str], list[list[str]]] = {
+        (period.id, line.id): [] for period in plan.periods for line in period.lines}
+    for a in result.allocations:
+        rows[a.period, a.line].append([a.period, a.line, a.source, money_text(a.amount), ""])
+    for gap in result.gaps:
+        rows[gap.period, gap.line].append([gap.period, gap.line, UNFUNDED,
+                                           money_text(gap.amount), gap.reason])
+    frame = pandas.DataFrame([row for line_rows in rows.values() for row in line_rows],
+                             columns=ALLOCATION_COLUMNS)
     return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def strict_gaps_text(result: AllocationResult, shown: int = 5) -> str | None:
+    """Why `allocate --strict` fails: the lines left with a gap (the first `shown` of them)."""
+    if not result.gaps:
+        return None
+    count = len(result.gaps)
+    listed = ", ".join(f"{gap.period}/{gap.line} ({display(gap.amount)})"
+                       for gap in result.gaps[:shown])
+    more = f" and {count - shown:,} more" if count > shown else ""
+    lines = "1 line keeps" if count == 1 else f"{count:,} lines keep"
+    return f"--strict: {lines} a gap, {display(result.total_gap)} in all: {listed}{more}"
 
 
 def _matrix(result: AllocationResult, plan: Plan, period_id: str) -> str:

@@ -190,6 +190,21 @@ def check_text(result: Reconciliation) -> str:
     return "\n".join(parts) + "\n"
 
 
+def strict_warnings_text(result: Reconciliation) -> str | None:
+    """Why `check --strict` fails where `check` would not: the warnings, counted by code."""
+    codes: dict[str, int] = {}
+    for finding in result.findings:
+        if finding.severity == "warning":
+            codes[finding.code] = codes.get(finding.code, 0) + 1
+    if not codes:
+        return None
+    count = sum(codes.values())
+    counted = "1 warning counts as an error" if count == 1 else \
+        f"{count} warnings count as errors"
+    return f"--strict: {counted}: " + ", ".join(f"{code} ({number})"
+                                                for code, number in codes.items())
+
+
 def check_markdown(result: Reconciliation) -> str:
     parts = [f"# Reconciliation: {result.programme_name}", "",
              f"Plan `{result.plan}`, amounts in {result.currency}. "

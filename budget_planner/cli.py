@@ -92,15 +92,27 @@ def say_why_strict(reason: str | None) -> None:
         click.echo(reason, err=True)
 
 
-def default_output(plan: Plan, suffix: str) -> Path:
-    """`output/<plan-name><suffix>`, creating the folder when it is missing."""
-    output = Path("output") / f"{plan.name}{suffix}"
+def default_output(plan: Plan, suffix: str, scenarios: Sequence[Path] = ()) -> Path:
+    """`output/<plan-name>[--<scenario>...]<suffix>`, creating the folder when it is missing."""
+    from .core.files import default_output as named
+
+    output = named(plan.name, scenarios, suffix)
     try:
         output.parent.mkdir(exist_ok=True)
     except OSError as error:
         raise InvalidRequest(Problem(str(output.parent), "", "output-folder",
                                      f"cannot create the output folder: {error.strerror}"))
     return output
+
+
+def check_output_name(output: Path | None, kind: str) -> None:
+    """Refuse, before any work, an output whose name says another kind of file (a workbook
+    named .csv, Markdown named .html)."""
+    from .core.files import misnamed_output
+
+    problem = None if output is None else misnamed_output(output, kind)
+    if problem is not None:
+        raise InvalidRequest(problem)
 
 
 def workbook_bytes(build: Callable[[], bytes]) -> bytes:
@@ -288,6 +300,7 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
     from .xlsx.progress import progress_sheets
     from .xlsx.workbook import build_workbook
 
+    check_output_name(output, "xlsx")
     built = api.build(plan, scenarios, actuals, as_of)
     for conflict in built.allocation.conflicts:  # the workbook lists them too; do not let them pass
         click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
@@ -295,7 +308,7 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
     sheets = progress_sheets(built.progress) if built.progress is not None else ()
     data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info,
                                                  sheets=sheets, phased=built.phased))
-    emit(data, output or default_output(built.plan, ".xlsx"), built.inputs)
+    emit(data, output or default_output(built.plan, ".xlsx", scenarios), built.inputs)
 
 
 @cli.command("import")
@@ -391,10 +404,11 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
     from . import api
     from .views.reports import render_html, render_markdown
 
+    check_output_name(output, fmt)
     reported = api.report(plan, scenarios, actuals, as_of)
     text = render_html(reported.report) if fmt == "html" else render_markdown(reported.report)
-    emit(text, output or default_output(reported.plan, ".html" if fmt == "html" else ".md"),
-         reported.inputs)
+    suffix = ".html" if fmt == "html" else ".md"
+    emit(text, output or default_output(reported.plan, suffix, scenarios), reported.inputs)
 
 
 @cli.command()
@@ -488,8 +502,10 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     from .views.render import to_json
     from .views.whatif import render_whatif, whatif_json, whatif_text
 
+    is_workbook = output is not None and output.suffix.lower() == ".xlsx"
+    check_output_name(output, "xlsx" if is_workbook else fmt)
     comparison = api.whatif(paths, base_scenarios, solver=solver)
-    if output is not None and output.suffix.lower() == ".xlsx":
+    if is_workbook:
         from .xlsx.comparison import build_comparison_workbook
 
         data = workbook_bytes(lambda: build_comparison_workbook(comparison.comparison))
@@ -540,11 +556,12 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
         return click.progressbar(length=points, label=f"Solving {points:,} points",
                                  file=sys.stderr)
 
+    check_output_name(output, "csv")
     swept = api.sweep(plan, varies, scenarios, solver=solver, jobs=jobs, chart=chart,
                       progress=progress)
     click.echo(f"solved {swept.points:,} points in {swept.seconds:.1f} s "
                f"({swept.processes} process{'es' if swept.processes > 1 else ''})", err=True)
-    chart = chart or default_output(swept.plan, "-sweep.svg")
+    chart = chart or default_output(swept.plan, "-sweep.svg", scenarios)
     kind = "png" if chart.suffix.lower() == ".png" else "svg"
     result = swept.sweep
     if isinstance(result, ClaimSweep):
@@ -553,7 +570,7 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     else:
         csv, drawn = sweep_csv(result), sweep_chart(result, kind)
         text = sweep_text(result) if fmt == "text" else to_json(sweep_json(result))
-    emit(csv, output or default_output(swept.plan, "-sweep.csv"), swept.inputs)
+    emit(csv, output or default_output(swept.plan, "-sweep.csv", scenarios), swept.inputs)
     emit(drawn, chart, swept.inputs)
     emit(text, None)
 

@@ -422,7 +422,8 @@ INVENTED = "Illustrative figures, invented for the example"
     ["progress", "--format", "csv"], ["check"], ["report", "--format", "markdown"],
     ["report"], ["build"]])
 def test_every_output_of_the_shipped_actuals_says_they_are_invented(runner, command, tmp_path):
-    out = tmp_path / ("out.xlsx" if command[0] == "build" else "out")
+    suffix = {"build": ".xlsx", "report": ".md" if "markdown" in command else ".html"}
+    out = tmp_path / f"out{suffix.get(command[0], '')}"  # a workbook or page named as one
     writes = command[0] in ("report", "build")
     result = runner.invoke(cli, [*command, "--actuals", str(SHIPPED), "--as-of", "2016-06-30",
                                  *(["-o", str(out)] if writes else [])])

@@ -218,3 +218,52 @@ def test_the_allocation_csv_adds_up_to_the_plan_with_its_gap_rows(runner):
     assert lines[at - 1] != "collaboration-events" and lines[at + 1] != "collaboration-events"
 
 
+# --- outputs named for what they hold ---------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "output", "message"), [
+    (["build"], "x.csv", "x.csv: the output is an Excel workbook; give it a name ending in .xlsx"),
+    (["build"], "x", "x: the output is an Excel workbook; give it a name ending in .xlsx"),
+    (["report"], "r.md", "r.md: the output is an HTML page; give it a name ending in .html"),
+    (["report", "--format", "markdown"], "r.htm",
+     "r.htm: the output is Markdown, not an HTML page; give it a name that does not end in .htm"),
+    (["whatif", str(SCENARIO), "--format", "html"], "w.txt",
+     "w.txt: the output is an HTML page; give it a name ending in .html"),
+    (["whatif", str(SCENARIO)], "w.html",
+     "w.html: the output is text, not an HTML page; give it a name that does not end in .html"),
+    (["sweep", "--vary", "cap.EC=0:1:1"], "s.xlsx",
+     "s.xlsx: the output is CSV, not an Excel workbook; give it a name that does not end in .xlsx"),
+])
+def test_an_output_named_for_another_kind_of_file_is_refused(runner, empty, command, output,
+                                                             message):
+    (empty / output).write_text("before")
+    result = runner.invoke(cli, [*command, "-o", output])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"error: {message} [output-misnamed]\n")
+    assert (empty / output).read_text() == "before"
+    assert not (empty / "output").exists()
+
+
+@pytest.mark.parametrize(("output", "suffix"), [("r.html", ".html"), ("R.HTM", ".HTM")])
+def test_an_html_report_takes_either_html_name(runner, empty, output, suffix):
+    result = runner.invoke(cli, ["report", str(SEED_PLAN), "-o", output])
+    assert result.exit_code == 0, result.output
+    assert (empty / output).read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_scenarios_outputs_do_not_replace_the_plans_own(runner, empty):
+    seed = ["plans/bsr-stars-programme-c.toml"]
+    cut = ["--scenario", "plans/scenarios/ec-cut-2014-2020.toml"]
+    rates = ["--scenario", "plans/scenarios/interreg-rates.toml"]
+    for arguments in (["build", *seed], ["build", *seed, *cut],
+                      ["report", *seed, *cut, *rates], ["report", *seed, "--format", "markdown"]):
+        result = runner.invoke(cli, arguments)
+        assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (empty / "output").iterdir()) == [
+        "bsr-stars-programme-c--ec-cut-2014-2020--interreg-rates.html",
+        "bsr-stars-programme-c--ec-cut-2014-2020.xlsx",
+        "bsr-stars-programme-c.md",
+        "bsr-stars-programme-c.xlsx"]
+    result = runner.invoke(cli, ["sweep", *seed, *cut, "--vary", "cap.EC=0:1:1"])
+    assert result.exit_code == 0, result.output
+    assert (empty / "output" / "bsr-stars-programme-c--ec-cut-2014-2020-sweep.csv").is_file()
+    assert (empty / "output" / "bsr-stars-programme-c--ec-cut-2014-2020-sweep.svg").is_file()

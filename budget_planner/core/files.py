@@ -14,6 +14,7 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .model import InvalidRequest, Problem
@@ -49,6 +50,39 @@ class OutputError(InvalidRequest):
 
 class OutputExists(OutputError):
     """The output exists and was not to be replaced."""
+
+
+#: Output kinds whose files are known by their names, and the names they take.
+NAMED_KINDS = {"xlsx": ("an Excel workbook", (".xlsx",)),
+               "html": ("an HTML page", (".html", ".htm"))}
+KIND_NAMES = {"text": "text", "json": "JSON", "csv": "CSV", "markdown": "Markdown",
+              "toml": "a plan file", "xlsx": "an Excel workbook", "html": "an HTML page"}
+OUTPUT_FOLDER = Path("output")
+
+
+def misnamed_output(path: Path, kind: str) -> Problem | None:
+    """Why `path` is a wrong name for an output of `kind`, or None: a workbook must end in
+    .xlsx and an HTML page in .html, and no other output may take their names. A device or
+    pipe (`/dev/stdout`) takes anything."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        return None
+    suffix = path.suffix.lower()
+    for named, (what, suffixes) in NAMED_KINDS.items():
+        if named == kind and suffix not in suffixes:
+            return Problem(str(path), "", "output-misnamed",
+                           f"the output is {what}; give it a name ending in {suffixes[0]}")
+        if named != kind and suffix in suffixes:
+            return Problem(str(path), "", "output-misnamed",
+                           f"the output is {KIND_NAMES[kind]}, not {what}; give it a name "
+                           f"that does not end in {suffix}")
+    return None
+
+
+def default_output(plan: str, scenarios: Sequence[Path | str], suffix: str) -> Path:
+    """`output/<plan><suffix>`, or with scenarios `output/<plan>--<scenario>...<suffix>` (each
+    scenario file's name), so that a scenario's output never replaces the plan's own."""
+    name = "".join([plan, *(f"--{Path(scenario).stem}" for scenario in scenarios)])
+    return OUTPUT_FOLDER / f"{name}{suffix}"
 
 
 def write_atomic(path: Path | str, content: str | bytes, *, replace: bool = True) -> Path:

@@ -262,7 +262,7 @@ def check(plan: Path | None, fmt: str, output: Path | None, strict: bool,
              "json": lambda value: to_json(check_json(value))}
     emit(views[fmt](result), output, checked.inputs)
     if strict and result.failed(strict):
-        say_why_strict(strict_warnings_text(result))
+        say_why_strict(strict_warnings_text(result.findings))
     sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
@@ -428,7 +428,9 @@ def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fm
     from . import api
     from .views.progress import (progress_csv, progress_json_text, progress_markdown,
                                  progress_text)
+    from .views.render import strict_warnings_text
 
+    check_output_name(output, fmt)
     progressed = api.progress(plan, actuals, as_of)
     result = progressed.progress
     views = {"text": progress_text, "markdown": progress_markdown, "csv": progress_csv,
@@ -437,6 +439,8 @@ def progress(plan: Path | None, actuals: tuple[Path, ...], as_of: str | None, fm
         for finding in result.findings:
             click.echo(f"{finding.severity}: {finding.code}: {finding.message}", err=True)
     emit(views[fmt](result), output, progressed.inputs)
+    if strict and result.failed(strict):
+        say_why_strict(strict_warnings_text(result.findings))
     sys.exit(EXIT_FINDINGS if result.failed(strict) else 0)
 
 
@@ -462,8 +466,9 @@ def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], actuals: tup
     """
     from . import api
     from .views.phasing import phasing_csv, phasing_json, phasing_markdown, phasing_text
-    from .views.render import to_json
+    from .views.render import strict_warnings_text, to_json
 
+    check_output_name(output, fmt)
     phased = api.phasing(plan, scenarios, actuals, as_of)
     result, loaded = phased.phasing, phased.plan
     views: dict[str, Callable[[Any], str]] = {
@@ -472,6 +477,8 @@ def phasing_command(plan: Path | None, scenarios: tuple[Path, ...], actuals: tup
         "json": lambda value: to_json(phasing_json(value, loaded)), "csv": phasing_csv}
     emit(views[fmt](result), output, phased.inputs)
     severities = {finding.severity for finding in result.findings}
+    if strict and "warning" in severities:
+        say_why_strict(strict_warnings_text(result.findings))
     sys.exit(EXIT_FINDINGS if "error" in severities or (strict and "warning" in severities)
              else 0)
 

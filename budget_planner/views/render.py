@@ -190,10 +190,11 @@ def check_text(result: Reconciliation) -> str:
     return "\n".join(parts) + "\n"
 
 
-def strict_warnings_text(result: Reconciliation) -> str | None:
-    """Why `check --strict` fails where `check` would not: the warnings, counted by code."""
+def strict_warnings_text(findings: Sequence[Finding]) -> str | None:
+    """Why `check --strict` (or `progress --strict`) fails where it would not without: the
+    warnings, counted by code."""
     codes: dict[str, int] = {}
-    for finding in result.findings:
+    for finding in findings:
         if finding.severity == "warning":
             codes[finding.code] = codes.get(finding.code, 0) + 1
     if not codes:

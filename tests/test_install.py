@@ -9,8 +9,11 @@ run it; `pytest -m "not install"` leaves it out while working.
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -91,6 +94,23 @@ def test_every_command_runs_from_an_empty_folder(installed, empty):
         "bsr-stars-programme-c-sweep.csv", "bsr-stars-programme-c-sweep.svg",
         "bsr-stars-programme-c.html", "bsr-stars-programme-c.md", "bsr-stars-programme-c.xlsx"]
     assert "30,150,000.00" in (empty / "output" / "bsr-stars-programme-c.html").read_text()
+
+
+def test_serve_renders_its_page_and_saves_nothing_into_the_package(installed, empty):
+    server = subprocess.Popen([str(installed / "budget-planner"), "serve", "--port", "0"],
+                              cwd=empty, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert server.stdout is not None
+        said = [server.stdout.readline() for _ in range(3)]
+        url = re.search(r"http://127\.0\.0\.1:\d+/", "".join(said))
+        assert url is not None, said
+        assert said[2] == "Scenarios are saved in scenarios. Press Ctrl+C to stop.\n", said
+        with urllib.request.urlopen(url.group(0), timeout=60) as page:
+            assert page.status == 200 and "BSR Stars Subprogramme C" in page.read().decode("utf-8")
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(TIMEOUT)
 
 
 def test_init_then_check_inside_the_new_folder(installed, empty):

@@ -43,3 +43,11 @@ def shipped_file(relative: str | Path) -> Path | None:
         return None
     path = shipped_folder(parts[0]).joinpath(*parts[1:])
     return path if path.is_file() else None
+
+
+def inside_package(path: Path) -> bool:
+    """Whether `path` is one of the files inside the installed package, where nothing is ever
+    written (a checkout's top-level folders are the project's own)."""
+    if package_folder("plans") is None:
+        return False
+    return Path(path).resolve().is_relative_to(Path(str(files(PACKAGE))).resolve())

@@ -27,6 +27,7 @@ from ..core.files import OutputError, write_atomic
 from ..core.model import AllocationResult, InvalidInput, InvalidRequest, Plan, Problem
 from ..core.funding import percent_text
 from ..core.money import from_cents, money_text, to_cents
+from ..core.shipped import inside_package
 from ..engine.allocation import Memory, Prepared, allocate
 from ..engine.scenario import Scenario, apply_scenario, load_scenario_text
 
@@ -58,6 +59,12 @@ def check_file_name(file: str) -> None:
                                      "and '-', no folder"))
 
 
+def default_save_dir(plan_path: Path) -> Path:
+    """`scenarios/` beside the plan, or in the current folder when the plan is the one shipped
+    inside the installed package, which is never written to."""
+    return Path("scenarios") if inside_package(plan_path) else plan_path.parent / "scenarios"
+
+
 class Workspace:
     """The plan (with the `--scenario` files laid over it: the page's baseline), its prepared
     models and where scenarios are saved. Requests are answered one at a time."""
@@ -69,7 +76,7 @@ class Workspace:
         self.scenario_paths = tuple(scenario_paths)
         self.plan = api.read_plan(plan_path)
         self.base = api.lay_over(self.plan, self.scenario_paths).plan
-        self.save_dir = save_dir if save_dir is not None else plan_path.parent / "scenarios"
+        self.save_dir = save_dir if save_dir is not None else default_save_dir(plan_path)
         self._lock = threading.Lock()
         #: Prepared models, most recent first, each with what it has solved and split.
         self._prepared: list[tuple[Prepared, Memory]] = []

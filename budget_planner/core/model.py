@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 import dataclasses
 from dataclasses import dataclass, field
+import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
@@ -126,6 +127,8 @@ class Programme:
     total: Decimal
     reference: str = ""
     description: str = ""
+    #: The date the plan's figures stand at (`[programme] date`), which documents carry.
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

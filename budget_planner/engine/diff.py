@@ -157,10 +157,11 @@ def _funding_texts(plan: Plan) -> list[str]:
 
 def _other(a: Plan, b: Plan) -> list[OtherChange]:
     out: list[OtherChange] = []
-    for field_name in ("name", "currency", "reference", "description"):
+    for field_name in ("name", "currency", "reference", "description", "date"):
         old, new = getattr(a.programme, field_name), getattr(b.programme, field_name)
         if old != new:
-            out.append(OtherChange("programme", field_name, old, new))
+            out.append(OtherChange("programme", field_name, None if old is None else str(old),
+                                   None if new is None else str(new)))
     a_sources = {source.id: source for source in a.sources}
     b_sources = {source.id: source for source in b.sources}
     for source in a.sources:

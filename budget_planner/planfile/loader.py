@@ -21,7 +21,7 @@ from ..core.model import Commitment, Line, Origin, Period, Plan, Problem, Progra
 from ..core.money import MoneyError, parse_money, type_name
 from .fields import Fields, suggest
 from .phasing import read_commitments, read_profile, read_years
-from .reporting import parse_reporting
+from .reporting import parse_date, parse_reporting
 from .rules import Known, parse_funding
 
 SOURCE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -31,7 +31,7 @@ CURRENCY = re.compile(r"[A-Z]{3}")
 
 MAIN_KEYS = ("include", "programme", "sources", "periods", "funding", "reporting", "commitments")
 INCLUDED_KEYS = ("include", "sources", "periods", "commitments")
-PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description")
+PROGRAMME_KEYS = ("name", "currency", "total", "reference", "description", "date")
 SOURCE_KEYS = ("id", "name", "description")
 PERIOD_KEYS = ("id", "title", "first_year", "last_year", "total", "lines", "profile")
 LINE_KEYS = ("id", "activity", "amount", "sources", "notes", "source_notes", "years")
@@ -375,10 +375,11 @@ class _PlanBuilder:
         total = fields.money("total", required=True)
         reference = fields.text("reference") or ""
         description = fields.text("description") or ""
+        when = fields.parsed("date", parse_date)
         if not self._done(fields):
             return None
         assert name is not None and currency is not None and total is not None
-        return Programme(name, currency, total, reference, description)
+        return Programme(name, currency, total, reference, description, when)
 
     def sources(self, documents: list[Document]) -> list[Source]:
         sources: list[Source] = []

@@ -99,6 +99,8 @@ def plan_toml(plan: Plan, *, comment: str = "") -> str:
         out.append(f"reference = {toml_string(programme.reference)}")
     if programme.description:
         out.append(f"description = {toml_string(programme.description)}")
+    if programme.date is not None:
+        out.append(f"date = {programme.date.isoformat()}")
     for source in plan.sources:
         out += ["", "[[sources]]", f"id = {toml_string(source.id)}",
                 f"name = {toml_string(source.name)}"]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .actuals import Reporting
-from .funding import Funding
+from .funding import Cap, Funding, Pledge, ShareRule
 from .money import ZERO, from_cents, split_cents, to_cents
 
 Severity = Literal["error", "warning", "info"]
@@ -243,12 +243,15 @@ class Allocation:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """The part of a line no source pays for, and why."""
+    """The part of a line no source pays for, and why: `reason` in a sentence, `rules` the
+    funding rules that hold it back (a used-up cap, a share at its bound, a pledge), which
+    views name in their own words."""
 
     period: str
     line: str
     amount: Decimal
     reason: str
+    rules: tuple[Cap | ShareRule | Pledge, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

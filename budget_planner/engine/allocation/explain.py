@@ -6,32 +6,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ...core.funding import Cap
+from ...core.funding import Cap, Pledge, ShareRule
 from ...core.model import Finding, Plan, SourceUse
 from ...core.money import ZERO, display, from_cents
-from .bounds import Item, origin_text
+from .bounds import Item, Rule, origin_text
 from .groups import CapKey, Component, ComponentKey
 from .stages import Backend, least_gap
+
+
+def limiting_rules(item: Item, row: list[int],
+                   exhausted: dict[CapKey, Cap]) -> tuple[Rule, ...]:
+    """The rules that keep a line's eligible sources from paying its gap, one a source (the
+    source's pledge, its share at the bound, or its used-up cap), in the line's source order."""
+    found: list[Rule] = []
+    for cell, amount, high in zip(item.cells, row, item.hi):
+        if cell.pledge is not None:
+            found.append(cell.pledge)
+        elif amount >= high and cell.max_rule is not None:
+            found.append(cell.max_rule)
+        elif (cell.source, item.period) in exhausted:
+            found.append(exhausted[cell.source, item.period])
+        elif (cell.source, None) in exhausted:
+            found.append(exhausted[cell.source, None])
+    return tuple(found)
 
 
 def gap_reason(item: Item, row: list[int], exhausted: dict[CapKey, Cap]) -> str:
     """Why a line keeps a gap: every eligible source is at its bound or out of money."""
     if not item.cells:
         return "no eligible source marked"
-    capped, shares, pledges, other = [], [], [], []
-    for cell, amount, high in zip(item.cells, row, item.hi):
-        if cell.pledge is not None:
-            pledges.append(f"{cell.source}{origin_text(cell.pledge)}")
-        elif amount >= high and cell.max_rule is not None:
-            shares.append(f"{cell.max_rule.bound_text('max')}{origin_text(cell.max_rule)}")
-        elif (cell.source, item.period) in exhausted:
-            capped.append(f"{cell.source} in {item.period}"
-                          f"{origin_text(exhausted[cell.source, item.period])}")
-        elif (cell.source, None) in exhausted:
-            capped.append(f"{cell.source} for the programme"
-                          f"{origin_text(exhausted[cell.source, None])}")
+    capped, shares, pledges = [], [], []
+    rules = limiting_rules(item, row, exhausted)
+    for rule in rules:
+        if isinstance(rule, Pledge):
+            pledges.append(f"{rule.source}{origin_text(rule)}")
+        elif isinstance(rule, ShareRule):
+            shares.append(f"{rule.bound_text('max')}{origin_text(rule)}")
         else:
-            other.append(cell.source)
+            scope = f"in {rule.period}" if rule.period is not None else "for the programme"
+            capped.append(f"{rule.source} {scope}{origin_text(rule)}")
+    limited = {rule.source for rule in rules}
+    other = [cell.source for cell in item.cells if cell.source not in limited]
     parts = []
     if capped:
         parts.append("caps exhausted: " + ", ".join(capped))

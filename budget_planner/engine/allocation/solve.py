@@ -26,7 +26,7 @@ from ...core.model import Allocation, AllocationResult, Conflict, Gap, Plan
 from ...core.money import ZERO, display, from_cents, to_cents
 from .cbc import Cbc
 from .errors import AllocationError, SolverRefusal
-from .explain import Shadows, gap_reason, source_uses
+from .explain import Shadows, gap_reason, limiting_rules, source_uses
 from .groups import CapKey, Component, ComponentKey, Group, Prepared
 from .highs import Highs
 from .split import split_group, verify_split
@@ -216,7 +216,8 @@ def allocate(plan: Plan, *, solver: str = "highs", prepared: Prepared | None = N
         allocations += cells
         if row[-1]:
             gaps.append(Gap(period, line_id, from_cents(row[-1]),
-                            gap_reason(item, row, exhausted)))
+                            gap_reason(item, row, exhausted),
+                            limiting_rules(item, row, exhausted)))
     objective = from_cents(sum(row[-1] for row, _ in lines.values()))
     sources = source_uses(plan, found.components, caps, used, exhausted, chosen,
                           None if memory is None else memory.shadows)

@@ -7,6 +7,7 @@ from typing import Literal
 from ..engine.phasing import SourcePhasing
 from ..engine.phasing_sweep import ClaimSweep
 from .charts import cumulative_lines_svg, lines_chart
+from .sweep_chart import axis_label
 
 
 def claims_chart_svg(source: SourcePhasing, currency: str) -> str:
@@ -25,8 +26,9 @@ def claim_sweep_chart(sweep: ClaimSweep, fmt: Literal["svg", "png"] = "svg") -> 
     """The most at risk at any deadline against the swept claim, the break-even marked."""
     parameter = sweep.axis.parameter
     marks = [] if sweep.needed is None else [(float(sweep.needed), "break-even")]
+    described = axis_label(sweep.plan, parameter)
     return lines_chart([float(value) for value in sweep.axis.values],
                        [("most at risk", [point.most for point in sweep.points])],
-                       title=f"At risk of decommitment against {parameter.describe()}",
-                       xlabel=parameter.name, ylabel=sweep.plan.programme.currency,
+                       title=f"At risk of decommitment against {described}",
+                       xlabel=described, currency=sweep.plan.programme.currency,
                        marks=marks, fmt=fmt)

@@ -10,7 +10,7 @@ from ..core.money import display
 from ..core.shipped import PACKAGE, package_folder, shipped_folder
 from .phasing import deadline_table, deadline_title, programme_table, sources_table
 from .render import where
-from .whatif_texts import cap_text, run_title, signed, status_text
+from .whatif_texts import cap_label, cap_text, run_title, signed, status_text
 
 
 def template_loader() -> Any:
@@ -38,9 +38,9 @@ def template_environment(autoescape: bool) -> Any:
     environment.globals["mark"] = mark
     environment.filters["signed"] = signed
     environment.filters["shown_path"] = shown_path
-    environment.globals.update(cap_text=cap_text, run_title=run_title, status_text=status_text,
-                               programme_table=programme_table, sources_table=sources_table,
-                               deadline_table=deadline_table, deadline_title=deadline_title,
-                               zip=zip)
+    environment.globals.update(cap_label=cap_label, cap_text=cap_text, run_title=run_title,
+                               status_text=status_text, programme_table=programme_table,
+                               sources_table=sources_table, deadline_table=deadline_table,
+                               deadline_title=deadline_title, zip=zip)
     environment.filters["where"] = where
     return environment

@@ -10,9 +10,10 @@ from typing import Any, Literal
 from ..core.money import ZERO, display, money_text
 from ..engine.whatif import Comparison
 from .charts import stacked_bars_svg
+from .dates import DocumentDate, document_date
 from .render import text_table
 from .templates import template_environment
-from .whatif_texts import cap_text, run_title, signed
+from .whatif_texts import cap_label, cap_text, run_title, signed
 
 
 def whatif_text(comparison: Comparison) -> str:
@@ -44,7 +45,7 @@ def whatif_text(comparison: Comparison) -> str:
     if comparison.caps:
         parts += ["", "Binding caps",
                   text_table(["cap", *(each.key for each in comparison.runs)],
-                             [[cap.label, *(cap_text(use) for use in cap.uses)]
+                             [[cap_label(comparison, cap), *(cap_text(use) for use in cap.uses)]
                               for cap in comparison.caps])]
     for each in comparison.runs:
         if not each.optimal:
@@ -117,20 +118,22 @@ def comparison_chart(comparison: Comparison) -> str:
     index = {each.key: number for number, each in enumerate(comparison.runs)}
     series = [(source.name, [programme["allocated", source.id].values[index[each.key]] or ZERO
                              for each in runs]) for source in comparison.sources]
-    series.append(("Unfunded", [programme["unfunded", None].values[index[each.key]] or ZERO
-                                for each in runs]))
-    return stacked_bars_svg([each.key for each in runs], series,
+    unfunded = [programme["unfunded", None].values[index[each.key]] or ZERO for each in runs]
+    return stacked_bars_svg([each.key for each in runs], series, unfunded,
                             title="Funding by source: baseline and scenarios",
-                            unit=comparison.currency)
+                            currency=comparison.currency)
 
 
-def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"]) -> str:
-    """The comparison as a self-contained HTML page or a Markdown document."""
+def render_whatif(comparison: Comparison, fmt: Literal["html", "markdown"],
+                  date: DocumentDate | None = None) -> str:
+    """The comparison as a self-contained HTML page or a Markdown document, dated `date` (by
+    default the baseline plan's date, see `dates.document_date`)."""
     from markupsafe import Markup
 
+    date = date or document_date(comparison.baseline.plan)
     if fmt == "html":
         template = template_environment(autoescape=True).get_template("whatif.html.j2")
-        return template.render(comparison=comparison,
+        return template.render(comparison=comparison, date=date,
                                comparison_chart=Markup(comparison_chart(comparison)))
     return template_environment(autoescape=False).get_template("whatif.md.j2").render(
-        comparison=comparison)
+        comparison=comparison, date=date)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ..core.model import SourceUse
 from ..core.money import display
-from ..engine.whatif import Run
+from ..engine.whatif import CapRow, Comparison, Run
 
 
 def signed(amount: Decimal | None, blank: str = "–") -> str:
@@ -18,11 +18,17 @@ def signed(amount: Decimal | None, blank: str = "–") -> str:
     return ("+" if amount > 0 else "") + display(amount)
 
 
+def cap_label(comparison: Comparison, cap: CapRow) -> str:
+    """A cap as the tables name it: the source's name and the period, or the programme."""
+    names = {source.id: source.name for source in comparison.sources}
+    return f"{names.get(cap.source, cap.source)} {cap.period or 'programme'}"
+
+
 def cap_text(use: SourceUse | None) -> str:
     if use is None:
         return "no cap"
     if use.binding:
-        shadow = f", shadow price {use.shadow_price:.2f}" if use.shadow_price else ""
+        shadow = f", shadow price {display(use.shadow_price)}" if use.shadow_price else ""
         return f"binds at {display(use.cap)}{shadow}"
     return f"{display(use.remaining)} left of {display(use.cap)}"
 

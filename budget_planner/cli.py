@@ -115,16 +115,6 @@ def check_output_name(output: Path | None, kind: str) -> None:
         raise InvalidRequest(problem)
 
 
-def workbook_bytes(build: Callable[[], bytes]) -> bytes:
-    """A workbook built by a view; one that cannot be built as asked is an invalid request."""
-    from .xlsx.document import WorkbookError
-
-    try:
-        return build()
-    except WorkbookError as error:  # nothing is written: no traceback
-        raise InvalidRequest(Problem("", "", "workbook-not-built", str(error))) from error
-
-
 class Commands(click.Group):
     """The command group: what the library raises becomes a message and an exit code."""
 
@@ -297,6 +287,7 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
     With actuals (--actuals, or the plan's [reporting] actuals) a Progress sheet is added.
     """
     from . import api
+    from .views.dates import dated
     from .xlsx.progress import progress_sheets
     from .xlsx.workbook import build_workbook
 
@@ -306,8 +297,8 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
         click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
                    err=True)
     sheets = progress_sheets(built.progress) if built.progress is not None else ()
-    data = workbook_bytes(lambda: build_workbook(built.plan, built.allocation, info=built.info,
-                                                 sheets=sheets, phased=built.phased))
+    data = dated(lambda: build_workbook(built.plan, built.allocation, info=built.info,
+                                        sheets=sheets, phased=built.phased))
     emit(data, output or default_output(built.plan, ".xlsx", scenarios), built.inputs)
 
 
@@ -402,11 +393,13 @@ def report(plan: Path | None, scenarios: tuple[Path, ...], fmt: str, output: Pat
     With actuals (--actuals, or the plan's [reporting] actuals) a Progress section is added.
     """
     from . import api
+    from .views.dates import dated
     from .views.reports import render_html, render_markdown
 
     check_output_name(output, fmt)
     reported = api.report(plan, scenarios, actuals, as_of)
-    text = render_html(reported.report) if fmt == "html" else render_markdown(reported.report)
+    text = dated(lambda: render_html(reported.report) if fmt == "html"
+                 else render_markdown(reported.report))
     suffix = ".html" if fmt == "html" else ".md"
     emit(text, output or default_output(reported.plan, suffix, scenarios), reported.inputs)
 
@@ -506,6 +499,7 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     totals do not reconcile, 2 when a file is invalid.
     """
     from . import api
+    from .views.dates import dated
     from .views.render import to_json
     from .views.whatif import render_whatif, whatif_json, whatif_text
 
@@ -515,14 +509,14 @@ def whatif(paths: tuple[Path, ...], base_scenarios: tuple[Path, ...], solver: st
     if is_workbook:
         from .xlsx.comparison import build_comparison_workbook
 
-        data = workbook_bytes(lambda: build_comparison_workbook(comparison.comparison))
+        data = dated(lambda: build_comparison_workbook(comparison.comparison))
         emit(data, output, comparison.inputs)
     else:
         views: dict[str, Callable[[Any], str]] = {
             "text": whatif_text, "json": lambda value: to_json(whatif_json(value)),
             "markdown": lambda value: render_whatif(value, "markdown"),
             "html": lambda value: render_whatif(value, "html")}
-        emit(views[fmt](comparison.comparison), output, comparison.inputs)
+        emit(dated(lambda: views[fmt](comparison.comparison)), output, comparison.inputs)
     sys.exit(EXIT_FINDINGS if comparison.comparison.failed else 0)
 
 
@@ -553,6 +547,7 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     """
     from . import api
     from .engine.phasing_sweep import ClaimSweep
+    from .views.dates import dated
     from .views.phasing import claim_sweep_csv, claim_sweep_json, claim_sweep_text
     from .views.phasing_charts import claim_sweep_chart
     from .views.sweep import sweep_csv, sweep_json, sweep_text
@@ -572,10 +567,12 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
     kind = "png" if chart.suffix.lower() == ".png" else "svg"
     result = swept.sweep
     if isinstance(result, ClaimSweep):
-        csv, drawn = claim_sweep_csv(result), claim_sweep_chart(result, kind)
+        csv = claim_sweep_csv(result)
+        drawn = dated(lambda: claim_sweep_chart(result, kind))
         text = claim_sweep_text(result) if fmt == "text" else to_json(claim_sweep_json(result))
     else:
-        csv, drawn = sweep_csv(result), sweep_chart(result, kind)
+        csv = sweep_csv(result)
+        drawn = dated(lambda: sweep_chart(result, kind))
         text = sweep_text(result) if fmt == "text" else to_json(sweep_json(result))
     emit(csv, output or default_output(swept.plan, "-sweep.csv", scenarios), swept.inputs)
     emit(drawn, chart, swept.inputs)

@@ -159,24 +159,23 @@ class Workspace:
 
     def workbook(self, text: str, file: str = DEFAULT_FILE) -> Download:
         """The bytes of `build PLAN --scenario ... --scenario FILE`."""
-        from ..xlsx.document import WorkbookError
+        from ..views.dates import dated
         from ..xlsx.workbook import build_workbook
 
         with self._scenario_file(text, file) as paths, self._lock:
             built = api.build(self.plan_path, paths)
-            try:
-                data = build_workbook(built.plan, built.allocation, info=built.info)
-            except WorkbookError as error:
-                raise InvalidRequest(Problem("", "", "workbook-not-built", str(error))) from error
+            data = dated(lambda: build_workbook(built.plan, built.allocation, info=built.info))
         return Download(data, f"{_stem(self.plan, file, text)}.xlsx",
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     def report(self, text: str, file: str = DEFAULT_FILE) -> Download:
         """The bytes of `report PLAN --scenario ... --scenario FILE` (HTML)."""
+        from ..views.dates import dated
         from ..views.reports import render_html
 
         with self._scenario_file(text, file) as paths, self._lock:
-            html = render_html(api.report(self.plan_path, paths).report)
+            reported = api.report(self.plan_path, paths).report
+            html = dated(lambda: render_html(reported))
         return Download(html.encode("utf-8"), f"{_stem(self.plan, file, text)}.html",
                         "text/html; charset=utf-8")
 

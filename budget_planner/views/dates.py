@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
-from ..core.model import Plan
+from ..core.model import InvalidRequest, Plan, Problem
+
+T = TypeVar("T")
 
 UTC = dt.timezone.utc
 #: Month names in English whatever the locale, so that documents do not depend on it.
@@ -88,3 +91,12 @@ def document_date(plan: Plan | None = None, environ: Mapping[str, str] | None = 
         return DocumentDate(epoch, "SOURCE_DATE_EPOCH")
     day = today or dt.datetime.now(UTC).date()
     return DocumentDate(dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "today")
+
+
+def dated(render: Callable[[], T]) -> T:
+    """What `render` makes (a document, which dates itself); one that cannot be dated as asked
+    (a malformed SOURCE_DATE_EPOCH) is an invalid request, before anything is written."""
+    try:
+        return render()
+    except DocumentDateError as error:
+        raise InvalidRequest(Problem("", "", "bad-document-date", str(error))) from error

@@ -1,40 +1,34 @@
 """Deterministic spreadsheet documents: fixed properties and zip dates, so the same content
-always gives the same bytes, and the numbers cells hold. Shared by the budget workbook and the
-comparison workbook.
+and document date always give the same bytes, and the numbers cells hold. Shared by the budget
+workbook and the comparison workbook.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..core.money import CENT
+from .measure import FONT_NAME, FONT_SIZE
+
+#: A default column in pixels for the default font (8.43 digits of 8 pixels and the padding),
+#: as XlsxWriter knows it.
+DEFAULT_COLUMN_PX = 72
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
 
-#: The document date when SOURCE_DATE_EPOCH is not set (the zip format's own epoch).
-FIXED_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)
+#: The zip format's first date: XlsxWriter dates every entry so, and no entry can be older.
+ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)
+ZIP_LAST = datetime(2107, 12, 31, 23, 59, 58, tzinfo=timezone.utc)
 
 
-class WorkbookError(ValueError):
-    """A workbook that cannot be built as asked (e.g. a malformed SOURCE_DATE_EPOCH)."""
-
-
-def document_time(environ: dict[str, str] | None = None) -> datetime:
-    """SOURCE_DATE_EPOCH (reproducible builds) when set, else the fixed epoch."""
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return FIXED_EPOCH
-    if not value.isdigit():
-        raise WorkbookError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {value!r}")
-    when = datetime.fromtimestamp(int(value), tz=timezone.utc)
-    # A zip entry holds a date from 1980 to 2107.
-    return min(max(when, FIXED_EPOCH), datetime(2107, 12, 31, 23, 59, 58, tzinfo=timezone.utc))
+def zip_time(when: datetime) -> datetime:
+    """`when` as a zip entry can hold it: from 1980 to 2107."""
+    return min(max(when, ZIP_EPOCH), ZIP_LAST)
 
 
 def _restamp(data: bytes, when: datetime) -> bytes:
@@ -64,7 +58,8 @@ def cell_number(amount: Decimal) -> float:
 
 
 #: Functions our formulas use; all predate Excel 2010, so none needs an `_xlfn.` prefix.
-CLASSIC_FUNCTIONS = frozenset({"SUM", "IF", "ISNUMBER", "ROUND", "ABS", "AND", "OR", "MIN", "MAX"})
+CLASSIC_FUNCTIONS = frozenset({"SUM", "IF", "ISNUMBER", "ROUND", "ABS", "AND", "OR", "MIN", "MAX",
+                               "SUBTOTAL"})
 
 
 def _plain_formula_worksheet() -> type:
@@ -101,7 +96,10 @@ def deterministic_book(title: str, subject: str, comments: str,
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False})
+        "strings_to_numbers": False,
+        # The default font is the one column widths count in (see `measure`).
+        "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
+        "default_column_width": DEFAULT_COLUMN_PX})
     book.set_properties({"title": title[:255], "subject": subject, "author": "budget-planner",
                          "company": "", "comments": comments, "created": when})
     book.set_calc_mode("auto")
@@ -113,4 +111,5 @@ def finished_bytes(book: "Workbook", buffer: io.BytesIO, when: datetime) -> byte
     """Close the workbook and date its zip entries `when`."""
     book.close()
     data = buffer.getvalue()
-    return data if when == FIXED_EPOCH else _restamp(data, when)
+    stamp = zip_time(when)
+    return data if stamp == ZIP_EPOCH else _restamp(data, stamp)

@@ -16,6 +16,7 @@ from ..core.model import AllocationResult, Plan
 from ..core.money import ZERO
 from ..engine.phasing import Phasing, phasing
 from ..engine.reconcile import Reconciliation
+from ..views.funding_rules import gap_words
 
 #: Why a line is not funded when there is no allocation to say it.
 NO_ALLOCATION = "no allocation computed"
@@ -83,8 +84,9 @@ def workbook_figures(plan: Plan, reconciliation: Reconciliation,
             allocated[key] = allocated.get(key, ZERO) + item.amount
         for gap in allocation.gaps:
             gaps[gap.period, gap.line] = gaps.get((gap.period, gap.line), ZERO) + gap.amount
-            if gap.reason:
-                reasons.setdefault((gap.period, gap.line), []).append(gap.reason)
+            reason = gap_words(plan, gap)
+            if reason:
+                reasons.setdefault((gap.period, gap.line), []).append(reason)
 
     periods = [period.id for period in plan.periods]
     by_source = {(source, period): ZERO for source in plan.source_ids

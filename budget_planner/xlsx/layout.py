@@ -17,9 +17,9 @@ from types import MappingProxyType
 from ..core.model import AllocationResult, Plan
 from ..engine.phasing import Phasing, phasing
 
-SUMMARY, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET = (
-    "Summary", "Allocation", "Sources", "Phasing", "Findings", "About", "_plan")
-FIXED_SHEETS = (SUMMARY, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET)
+SUMMARY, RULES, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET = (
+    "Summary", "Funding rules", "Allocation", "Sources", "Phasing", "Findings", "About", "_plan")
+FIXED_SHEETS = (SUMMARY, RULES, ALLOCATION, SOURCES, PHASING, FINDINGS, ABOUT, PLAN_SHEET)
 #: Sheets a build may add (`sheets=` of `build_workbook`): no period sheet takes their names.
 PROGRESS = "Progress"
 OPTIONAL_SHEETS = (PROGRESS,)
@@ -36,11 +36,14 @@ PROGRAMME_LABEL = "Programme total"
 ID_COL, ACTIVITY_COL, AMOUNT_COL, FIRST_SOURCE_COL = 0, 1, 2, 3
 #: The header rows of the sheets' tables.
 PERIOD_HEADER_ROW, SUMMARY_HEADER_ROW, SOURCES_HEADER_ROW, FINDINGS_HEADER_ROW = 3, 4, 3, 3
-#: The Summary's period table: Period, Years, Stated total, Computed total, Difference, Status,
-#: Title.
-PERIOD_COL, STATED_COL, COMPUTED_COL, DIFFERENCE_COL, STATUS_COL = 0, 2, 3, 4, 5
-#: The Sources sheet: Source, Scope, Cap, Allocated, Remaining, Utilisation, Binding, Shadow.
-CAP_COL, ALLOCATED_COL, REMAINING_COL, UTILISATION_COL = 2, 3, 4, 5
+#: The Summary's period table: Period, Stated total, Computed total, Difference, Status, Title.
+PERIOD_COL, STATED_COL, COMPUTED_COL, DIFFERENCE_COL, STATUS_COL, TITLE_COL = 0, 1, 2, 3, 4, 5
+#: The Sources sheet: Source, Scope, Cap, Allocated, Remaining, Utilisation (its percentage and
+#: its bar), Binding, Shadow price.
+CAP_COL, ALLOCATED_COL, REMAINING_COL, UTILISATION_COL, UTILISATION_BAR_COL = 2, 3, 4, 5, 6
+BINDING_COL, SHADOW_COL = 7, 8
+#: The Allocation sheet's first column, the activity; its sources follow.
+ALLOCATION_ACTIVITY_COL = 0
 #: The Phasing sheet: Period, Id, Activity, then one column a year of the programme, then
 #: Total, Amount and Check; its tables start below its header row.
 PHASING_HEADER_ROW, FIRST_YEAR_COL = 3, 3
@@ -60,7 +63,7 @@ FORMULA_BLOCKS = {
     GAP_TOTAL: "the total not funded",
     SUMMARY_CHECKS: "a computed total, difference or status on the Summary",
     FUNDING_BY_SOURCE: "a sum in the Summary's funding table",
-    ALLOCATION_CHECKS: "a line sum, amount or check on the Allocation sheet",
+    ALLOCATION_CHECKS: "an amount, subtotal or check on the Allocation sheet",
     SOURCE_USE: "an allocated, remaining or utilisation cell on the Sources sheet",
 }
 
@@ -157,18 +160,21 @@ class PeriodSheet:
 
 @dataclass(frozen=True, slots=True)
 class AllocationSheet:
-    """The Allocation sheet: conflicts and notes above the table, then one row a line (periods
-    in plan order), then the Total row; sources, not funded, their sum, amount, check, reason."""
+    """The Allocation sheet: conflicts and notes above the table, then each period in plan
+    order (a heading row, one row a line, a subtotal row), then the Total row. Columns: the
+    activity, the sources, not funded, amount, check, the reason a line is not funded."""
 
     header: int
     line_rows: Mapping[tuple[str, str], int]
+    #: Each period's heading row, its first and last line rows, and its subtotal row.
+    heading_rows: Mapping[str, int]
     period_rows: Mapping[str, tuple[int, int]]
+    subtotal_rows: Mapping[str, int]
     first: int
     last: int
     total_row: int
     source_cols: Mapping[str, int]
     gap_col: int
-    sum_col: int
     amount_col: int
     check_col: int
     reason_col: int
@@ -177,7 +183,7 @@ class AllocationSheet:
 @dataclass(frozen=True, slots=True)
 class SummarySheet:
     """The Summary: the period table and programme row, then the funding-by-source table (one
-    row a source, Not funded, Total; one column a period, then Total) and its chart."""
+    row a source, Not funded, Total; one column a period, then Total) and its charts."""
 
     period_rows: Mapping[str, int]
     first: int
@@ -192,7 +198,7 @@ class SummarySheet:
 
 @dataclass(frozen=True, slots=True)
 class SourcesSheet:
-    """The Sources sheet: one row a (source, period) with a cap or use, period None for the
+    """The Sources sheet: one row a (source, period) with a cap, period None for the
     programme, in plan order of sources, then periods, then the programme."""
 
     rows: tuple[tuple[str, str | None], ...]
@@ -305,21 +311,28 @@ def _period_sheets(plan: Plan) -> dict[str, PeriodSheet]:
 def _allocation_sheet(plan: Plan, allocation: AllocationResult | None) -> AllocationSheet:
     above = len(allocation.conflicts) + len(allocation.notes) if allocation else 0
     header = 2 + above + 1  # title, subtitle, conflicts and notes, a blank row
-    gap_col = FIRST_SOURCE_COL + len(plan.sources)
+    first_source = ALLOCATION_ACTIVITY_COL + 1
+    gap_col = first_source + len(plan.sources)
     line_rows: dict[tuple[str, str], int] = {}
+    heading_rows: dict[str, int] = {}
     period_rows: dict[str, tuple[int, int]] = {}
+    subtotal_rows: dict[str, int] = {}
     row = header
     for period in plan.periods:
+        row += 1
+        heading_rows[period.id] = row
         first = row + 1
         for line in period.lines:
             row += 1
             line_rows[period.id, line.id] = row
         period_rows[period.id] = (first, row)
-    source_cols = {source: FIRST_SOURCE_COL + number
+        row += 1
+        subtotal_rows[period.id] = row
+    source_cols = {source: first_source + number
                    for number, source in enumerate(plan.source_ids)}
-    return AllocationSheet(header, _frozen(line_rows), _frozen(period_rows), header + 1, row,
-                           row + 1, _frozen(source_cols), gap_col, gap_col + 1, gap_col + 2,
-                           gap_col + 3, gap_col + 4)
+    return AllocationSheet(header, _frozen(line_rows), _frozen(heading_rows),
+                           _frozen(period_rows), _frozen(subtotal_rows), header + 1, row, row + 1,
+                           _frozen(source_cols), gap_col, gap_col + 1, gap_col + 2, gap_col + 3)
 
 
 def _summary_sheet(plan: Plan) -> SummarySheet:
@@ -327,7 +340,7 @@ def _summary_sheet(plan: Plan) -> SummarySheet:
     period_rows = {period.id: first + number for number, period in enumerate(plan.periods)}
     last = SUMMARY_HEADER_ROW + len(plan.periods)
     programme_row = last + 1
-    funding_header = programme_row + 4  # a blank row, two more, then the funding table's title
+    funding_header = programme_row + 3  # a blank row, the funding table's title, its header
     source_rows = {source: funding_header + 1 + number
                    for number, source in enumerate(plan.source_ids)}
     gap_row = funding_header + len(plan.sources) + 1
@@ -337,16 +350,14 @@ def _summary_sheet(plan: Plan) -> SummarySheet:
 
 def source_rows(plan: Plan,
                 allocation: AllocationResult | None) -> tuple[tuple[str, str | None], ...]:
-    """The Sources sheet's (source, period) rows: each cap or use the allocation reports, in
-    the plan's order of sources and periods, the programme last; or one row a source."""
-    uses = allocation.sources if allocation is not None else ()
-    if not uses:
-        return tuple((source, None) for source in plan.source_ids)
-    order = {source_id: number for number, source_id in enumerate(plan.source_ids)}
-    scope = {period.id: number for number, period in enumerate(plan.periods)}
-    return tuple((use.source, use.period) for use in sorted(uses, key=lambda use: (
-        order.get(use.source, len(order)), scope.get(use.period, len(scope))
-        if use.period is not None else len(scope) + 1)))
+    """The Sources sheet's (source, period) rows: for each source in plan order, each period
+    in which it has a cap, then the whole programme. A period without a cap has no row: its
+    allocation by source is on the Summary."""
+    capped = {(use.source, use.period) for use in (allocation.sources if allocation else ())
+              if use.cap is not None and use.period is not None}
+    return tuple((source, period) for source in plan.source_ids
+                 for period in (*(period.id for period in plan.periods
+                                  if (source, period.id) in capped), None))
 
 
 def at_risk_names(plan: Plan) -> dict[str, str]:
@@ -405,12 +416,12 @@ def workbook_layout(plan: Plan, allocation: AllocationResult | None,
         names[source_names[source]] = f"={on_allocation}!{cell_name(total_row, col, True)}"
     names[GAP_TOTAL] = f"={on_allocation}!{cell_name(total_row, allocation_sheet.gap_col, True)}"
     names[ALLOCATION_CHECKS] = (
-        f"={on_allocation}!{cell_name(allocation_sheet.first, allocation_sheet.sum_col, True)}:"
+        f"={on_allocation}!{cell_name(allocation_sheet.first, allocation_sheet.amount_col, True)}:"
         f"{cell_name(total_row, allocation_sheet.check_col, True)}")
     if sources.rows:
         names[SOURCE_USE] = (
             f"={sheet_ref(SOURCES)}!{cell_name(sources.first, ALLOCATED_COL, True)}:"
-            f"{cell_name(sources.last, UTILISATION_COL, True)}")
+            f"{cell_name(sources.last, UTILISATION_BAR_COL, True)}")
     on_summary = sheet_ref(SUMMARY)
     names[GRAND_TOTAL] = f"={on_summary}!{cell_name(summary.programme_row, COMPUTED_COL, True)}"
     names[SUMMARY_CHECKS] = (f"={on_summary}!{cell_name(summary.first, COMPUTED_COL, True)}:"

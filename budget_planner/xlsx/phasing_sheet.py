@@ -22,11 +22,16 @@ from typing import Any
 
 from ..core.money import ZERO
 from ..engine.phasing import SourcePhasing
+from ..views.palette import series_colour
 from .figures import WorkbookFigures
+from .measure import FONT_NAME
+from .sheet import SECTION_SIZE, SMALL_SIZE, chart_rows
 from .layout import (GAP_TOTAL, GRAND_TOTAL, PHASING, PHASING_HEADER_ROW, DeadlineTable,
                      PhasingSheet, WorkbookLayout, cell_name)
 
 OK, MISMATCH = "OK", "MISMATCH"
+#: The N+n chart beside each deadline table, in pixels.
+DEADLINE_CHART = (620, 300)
 
 
 def _status(difference: Decimal) -> str:
@@ -40,24 +45,19 @@ def phasing_sheet(out: Any, figures: WorkbookFigures, layout: WorkbookLayout) ->
     assert phased is not None and place is not None
     year_cols = place.year_cols
     total_col, amount_col, check_col = place.total_col, place.amount_col, place.check_col
-    sheet = out.sheet(PHASING, {0: 12, 1: 16, 2: 40, **{col: 14 for col in year_cols.values()},
-                                total_col: 16, amount_col: 16, check_col: 11})
+    sheet = out.sheet(PHASING, {0: 8, 1: 8, 2: 34, check_col: 6}, wrapped={2})
     ws = sheet.ws
-    ws.write_string(0, 0, "Phasing: money by year and the decommitment (N+n) check",
-                    styles.title())
-    ws.write_string(1, 0, f"Amounts in {plan.programme.currency}. A line's years are its own "
-                          "when the plan states them (yellow), else its period's profile, else "
-                          "an even spread; totals and checks are formulas.", styles.subtitle())
+    sheet.title("Phasing: money by year and the decommitment (N+n) check", check_col)
+    sheet.note(1, f"Amounts in {plan.programme.currency}. A line's years are its own when the "
+                  "plan states them (yellow), else its period's profile, else an even spread; "
+                  "totals and checks are formulas.", 0, check_col)
     header = PHASING_HEADER_ROW
     for col, label in enumerate(["Period", "Id", "Activity"]):
-        ws.write_string(header, col, label, styles.header())
+        sheet.header(header, col, label)
     for year, col in year_cols.items():
-        ws.write_string(header, col, str(year), styles.header_right())
+        sheet.header(header, col, str(year), "right")
     for col, label in ((total_col, "Total"), (amount_col, "Amount"), (check_col, "Check")):
-        ws.write_string(header, col, label, styles.header_right())
-    # Formats looked up once: the loop below writes a row per line.
-    plain, faint = styles.text(text_wrap=False), styles.text(font_color="#7F7F7F", font_size=9,
-                                                             text_wrap=False)
+        sheet.header(header, col, label, "center" if col == check_col else "right")
     money, stated = styles.money(), styles.money_input()
     status = styles.get(align="center", bold=True)
     lines = iter(phased.lines)
@@ -66,8 +66,8 @@ def phasing_sheet(out: Any, figures: WorkbookFigures, layout: WorkbookLayout) ->
         span = (year_cols[period.first_year], year_cols[period.last_year])
         for line in period.lines:
             amounts, row = next(lines), place.line_rows[period.id, line.id]
-            ws.write_string(row, 0, period.id, plain)  # ids cannot start a formula
-            ws.write_string(row, 1, line.id, faint)
+            sheet.text(row, 0, period.id, wrap=False)
+            sheet.text(row, 1, line.id, wrap=False, font_color="#7F7F7F", font_size=SMALL_SIZE)
             sheet.text(row, 2, line.activity)
             for year, amount in amounts.years:  # the years outside its period stay empty
                 sheet.money(row, year_cols[year], amount, stated if line.years else money)
@@ -103,8 +103,10 @@ def phasing_sheet(out: Any, figures: WorkbookFigures, layout: WorkbookLayout) ->
     for table, source in zip(place.deadlines, phased.committed):
         _deadline_table(out, sheet, source, table, claims)
     ws.freeze_panes(header + 1, 3)
-    sheet.print_setup(header, columns="A:C")
-    sheet.finish(header)
+    last = max([place.sources_check_row, *(table.most_row for table in place.deadlines)])
+    sheet.print_setup(header, last + chart_rows(DEADLINE_CHART[1]) if place.deadlines else last,
+                      check_col)
+    sheet.finish()
 
 
 def _label(ws: Any, row: int, first: str, third: str, styles: Any) -> None:
@@ -131,18 +133,17 @@ def _sources_table(out: Any, sheet: Any, figures: WorkbookFigures, layout: Workb
     assert phased is not None
     year_cols, total_col, header = place.year_cols, place.total_col, place.sources_header
     span = (min(year_cols.values()), max(year_cols.values()))
-    ws.write_string(header - 2, 0, "Forecast claims by source and year",
-                    styles.get(bold=True, font_size=12))
-    ws.write_string(header - 1, 0, "Each line's years split over its sources by its allocation; "
-                                   "a source's years add up to what it is allocated.",
-                    styles.subtitle())
+    sheet.text(header - 2, 0, "Forecast claims by source and year", wrap=False, bold=True,
+               font_size=SECTION_SIZE)
+    sheet.note(header - 1, "Each line's years split over its sources by its allocation; a "
+                           "source's years add up to what it is allocated.", 0, total_col + 2)
     for col in range(3):
-        ws.write_string(header, col, "Source" if col == 0 else "", styles.header())
+        sheet.header(header, col, "Source" if col == 0 else "")
     for year, col in year_cols.items():
-        ws.write_string(header, col, str(year), styles.header_right())
+        sheet.header(header, col, str(year), "right")
     for col, label in ((total_col, "Total"), (total_col + 1, "Allocated"),
                        (total_col + 2, "Check")):
-        ws.write_string(header, col, label, styles.header_right())
+        sheet.header(header, col, label, "center" if col == total_col + 2 else "right")
     cells: dict[tuple[str, int], str] = {}
     for source in phased.sources:
         row = place.source_rows[source.id]
@@ -183,8 +184,8 @@ def _deadline_table(out: Any, sheet: Any, source: SourcePhasing, table: Deadline
     styles, ws = out.styles, sheet.ws
     commitment = source.commitment
     assert commitment is not None
-    ws.write_string(table.top, 0, f"{source.name}: decommitment (N+{commitment.lag_years})",
-                    styles.get(bold=True, font_size=12))
+    sheet.text(table.top, 0, f"{source.name}: decommitment (N+{commitment.lag_years})",
+               wrap=False, bold=True, font_size=SECTION_SIZE)
     ws.write_string(table.lag_row, 0, "Lag (years)", styles.get(bold=True))
     ws.write_number(table.lag_row, 1, commitment.lag_years,
                     styles.get(locked=False, bg_color="#FFFBEA"))
@@ -193,8 +194,7 @@ def _deadline_table(out: Any, sheet: Any, source: SourcePhasing, table: Deadline
     lag = cell_name(table.lag_row, 1, True)
     prefinancing = cell_name(table.prefinancing_row, 1, True)
     for col, label in enumerate(["Year", "Committed", "Claims", "Target", "Covered", "At risk"]):
-        ws.write_string(table.header, col, label,
-                        styles.header() if col == 0 else styles.header_right())
+        sheet.header(table.header, col, label, "left" if col == 0 else "right")
     first, last = table.first, table.last
     years = f"{cell_name(first, 0, True)}:{cell_name(last, 0, True)}"
     committed = f"{cell_name(first, 1, True)}:{cell_name(last, 1, True)}"
@@ -223,18 +223,21 @@ def _deadline_table(out: Any, sheet: Any, source: SourcePhasing, table: Deadline
         "type": "cell", "criteria": ">", "value": 0,
         "format": styles.get(font_color="#9C0006", bg_color="#FFC7CE")})
     chart = out.book.add_chart({"type": "line"})
-    for col, colour, name in ((3, "#C55A11", "Target"), (4, "#1F4E79", "Covered")):
+    font = {"name": FONT_NAME, "size": 8}
+    for col, colour, dash, name in ((3, series_colour(1), "dash", "Target"),
+                                    (4, series_colour(0), "solid", "Covered")):
         chart.add_series({
             "name": name, "categories": [PHASING, first, 0, last, 0],
             "values": [PHASING, first, col, last, col],
-            "line": {"color": colour, "width": 2},
+            "line": {"color": colour, "width": 2, "dash_type": dash},
             "marker": {"type": "circle", "size": 4, "fill": {"color": colour},
                        "border": {"color": colour}}})
     chart.set_title({"name": f"{source.name}: claims against the N+{commitment.lag_years} "
-                             "target", "name_font": {"size": 11}})
-    chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {
+                             "target", "name_font": {**font, "size": 10, "bold": True}})
+    chart.set_y_axis({"num_format": "#,##0", "num_font": font, "major_gridlines": {
         "visible": True, "line": {"color": "#E7E6E6"}}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 620, "height": 300})
+    chart.set_x_axis({"num_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
+    chart.set_size({"width": DEADLINE_CHART[0], "height": DEADLINE_CHART[1]})
     ws.insert_chart(table.top, 7, chart, {"object_position": 2})
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine.actuals import Figures, Progress
+from ..views.palette import series_colour
 from .layout import PROGRESS, WorkbookLayout, cell_name, sheet_ref
 from .workbook import SheetWriter
 
@@ -28,20 +29,16 @@ def progress_sheets(progress: Progress) -> tuple[SheetWriter, ...]:
 def write_progress_sheet(out: Any, layout: WorkbookLayout, progress: Progress) -> None:
     """The sheet, written with the workbook's helpers (`out`, see `workbook.SheetWriter`);
     each line's amount refers to its cell on its period sheet (`layout`)."""
-    styles = out.styles
-    sheet = out.sheet(PROGRESS, {0: 16, 1: 22, 2: 40, **{col: 16 for col in range(3, 10)},
-                                 10: 60})
-    ws = sheet.ws
-    ws.write_string(0, 0, "Progress: spending against the plan", styles.title())
+    sheet = out.sheet(PROGRESS, {0: 8, 1: 8, 2: 34, 10: 50}, wrapped={2, 10})
+    sheet.title("Progress: spending against the plan", 10)
     chosen = {"given": "", "plan": " (the plan's [reporting] as_of)",
               "latest row": " (the date of the latest row)"}[progress.as_of_from]
-    ws.write_string(1, 0, f"As of {progress.as_of.isoformat()}{chosen}; amounts in "
-                          f"{progress.currency}. Actual and validated sum the rows of the actuals "
-                          "files; variance, percent, remaining and totals are formulas.",
-                    styles.subtitle())
+    sheet.note(1, f"As of {progress.as_of.isoformat()}{chosen}; amounts in {progress.currency}. "
+                  "Actual and validated sum the rows of the actuals files; variance, percent, "
+                  "remaining and totals are formulas.", 0, 10)
     row = 2
     for note in progress.notes:
-        sheet.text(row, 0, f"Note: {note}", text_wrap=False, bold=True, font_color="#C00000")
+        sheet.note(row, f"Note: {note}", 0, 10, bold=True, font_color="#C00000")
         row += 1
     period_top = row + 1
     row = period_top + len(progress.periods) + 2  # title, header, periods, programme
@@ -51,14 +48,13 @@ def write_progress_sheet(out: Any, layout: WorkbookLayout, progress: Progress) -
     lines_top = row + 3
     line_rows = _line_table(out, layout, sheet, progress, lines_top)
     _period_table(out, sheet, progress, period_top, line_rows)
-    sheet.print_setup(lines_top)
+    sheet.print_setup(lines_top, lines_top + len(progress.lines), 10)
     sheet.finish()
 
 
-def _header(out: Any, ws: Any, row: int, labels: list[str], numbers_from: int) -> None:
+def _header(sheet: Any, row: int, labels: list[str], numbers_from: int) -> None:
     for col, label in enumerate(labels):
-        ws.write_string(row, col, label, out.styles.header_right() if col >= numbers_from
-                        else out.styles.header())
+        sheet.header(row, col, label, "right" if col >= numbers_from else "left")
 
 
 def _figure_formulas(out: Any, sheet: Any, row: int, col: int, figures: Figures,
@@ -110,7 +106,7 @@ def _period_table(out: Any, sheet: Any, progress: Progress, top: int,
     ws, styles = sheet.ws, out.styles
     ws.write_string(top, 0, "By period", styles.get(bold=True, font_size=12))
     header = top + 1
-    _header(out, ws, header, ["Period", "", "", *FIGURE_LABELS], 3)
+    _header(sheet, header, ["Period", "", "", *FIGURE_LABELS], 3)
     row = header
     for period in progress.periods:
         row += 1
@@ -136,7 +132,7 @@ def _source_table(out: Any, sheet: Any, progress: Progress, top: int) -> int:
     ws, styles = sheet.ws, out.styles
     ws.write_string(top, 0, "By source", styles.get(bold=True, font_size=12))
     header = top + 1
-    _header(out, ws, header, ["Source", "", "", "Allocated", "Claimed", "Claimable",
+    _header(sheet, header, ["Source", "", "", "Allocated", "Claimed", "Claimable",
                                   "Unassigned"], 3)
     row = header
     for source in progress.sources:
@@ -162,7 +158,7 @@ def _year_table(out: Any, sheet: Any, progress: Progress, top: int) -> int:
     ws, styles = sheet.ws, out.styles
     ws.write_string(top, 0, "By year", styles.get(bold=True, font_size=12))
     header = top + 1
-    _header(out, ws, header, ["Year", "", "", "Planned", "Actual", "Planned (cumulative)",
+    _header(sheet, header, ["Year", "", "", "Planned", "Actual", "Planned (cumulative)",
                                   "Actual (cumulative)"], 3)
     row = header
     for year in progress.years:
@@ -180,8 +176,8 @@ def _year_table(out: Any, sheet: Any, progress: Progress, top: int) -> int:
                           year.actual_cumulative, styles.money())
     if row > header:
         chart = out.book.add_chart({"type": "line"})
-        for col, name, colour, dash in ((5, "Planned (cumulative)", "#1F4E79", "dash"),
-                                        (6, "Actual (cumulative)", "#C55A11", "solid")):
+        for col, name, colour, dash in ((5, "Planned (cumulative)", series_colour(0), "dash"),
+                                        (6, "Actual (cumulative)", series_colour(1), "solid")):
             chart.add_series({
                 "name": name, "categories": [PROGRESS, header + 1, 0, row, 0],
                 "values": [PROGRESS, header + 1, col, row, col],
@@ -203,7 +199,7 @@ def _findings(out: Any, sheet: Any, progress: Progress, top: int) -> int:
     ws.write_string(top, 0, f"Findings on spending ({len(progress.findings)})",
                     styles.get(bold=True, font_size=12))
     header = top + 1
-    _header(out, ws, header, ["Severity", "Code", "Where", "Expected", "Actual",
+    _header(sheet, header, ["Severity", "Code", "Where", "Expected", "Actual",
                                   "Difference", "", "", "", "", "Message"], 3)
     row = header
     for finding in progress.findings:
@@ -227,7 +223,7 @@ def _line_table(out: Any, layout: WorkbookLayout, sheet: Any, progress: Progress
     """The lines, one a row; gives each period's (first, last) row."""
     ws, styles = sheet.ws, out.styles
     ws.write_string(top - 1, 0, "By line", styles.get(bold=True, font_size=12))
-    _header(out, ws, top, ["Period", "Line", "Activity", *FIGURE_LABELS], 3)
+    _header(sheet, top, ["Period", "Line", "Activity", *FIGURE_LABELS], 3)
     row = top
     rows: dict[str, tuple[int, int]] = {}
     for line in progress.lines:
@@ -235,7 +231,7 @@ def _line_table(out: Any, layout: WorkbookLayout, sheet: Any, progress: Progress
         rows[line.period] = (rows.get(line.period, (row, row))[0], row)
         sheet.text(row, 0, line.period, text_wrap=False)
         sheet.text(row, 1, line.line, text_wrap=False, font_color="#7F7F7F", font_size=9)
-        sheet.text(row, 2, line.activity, text_wrap=False)
+        sheet.text(row, 2, line.activity)
         period_sheet = layout.periods.get(line.period)
         if period_sheet is not None and line.line in period_sheet.line_rows:
             ref = period_sheet.amount_ref(line.line)

@@ -12,42 +12,42 @@ Where things sit is in `layout`, shared with `reader`, which reads what this wri
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.version import __version__
 from ..core.files import shown_path
 from ..core.model import AllocationResult, Finding, Period, Plan, mark
-from ..core.money import ZERO
+from ..core.money import ZERO, display
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.phasing import Phasing, phasing
 from ..engine.reconcile import reconcile
-from .document import (FIXED_EPOCH, deterministic_book, document_time, finished_bytes,
-                       written_number)
+from ..views.dates import DocumentDate, document_date
+from ..views.funding_rules import funding_rules
+from ..views.palette import UNFUNDED_COLOUR, source_colours
+from .document import deterministic_book, finished_bytes
 from .figures import WorkbookFigures, workbook_figures
 from .phasing_sheet import phasing_sheet
-from .layout import (ABOUT, ACTIVITY_COL, ACTIVITY_HEADER, ALLOCATED_COL, ALLOCATION, AMOUNT_COL,
-                     CAP_COL, COMPUTED_COL, DIFFERENCE_COL, FINDINGS, FINDINGS_HEADER_ROW,
-                     FIRST_SOURCE_COL, ID_COL, ID_HEADER, NOTES_HEADER, PERIOD_COL,
-                     PERIOD_HEADER, PERIOD_HEADER_ROW, PLAN_CELL_CHARACTERS, PLAN_FORMAT,
-                     PLAN_MARKER, PLAN_MARKER_ROW, PLAN_SHEET, PLAN_TEXT_ROW, PROGRAMME_LABEL,
-                     REMAINING_COL, SOURCES, SOURCES_HEADER_ROW, STATED_COL, STATED_HEADER,
-                     STATUS_COL, SUMMARY, SUMMARY_HEADER_ROW, TOTAL_LABEL, UTILISATION_COL,
-                     WorkbookLayout, amount_header, cell_name, sheet_ref, workbook_layout)
+from .layout import (ABOUT, ACTIVITY_COL, ACTIVITY_HEADER, ALLOCATED_COL, ALLOCATION,
+                     ALLOCATION_ACTIVITY_COL, AMOUNT_COL, BINDING_COL, CAP_COL, COMPUTED_COL,
+                     DIFFERENCE_COL, FINDINGS, FINDINGS_HEADER_ROW, FIRST_SOURCE_COL, ID_COL,
+                     ID_HEADER, NOTES_HEADER, PERIOD_COL, PERIOD_HEADER, PERIOD_HEADER_ROW,
+                     PLAN_CELL_CHARACTERS, PLAN_FORMAT, PLAN_MARKER, PLAN_MARKER_ROW,
+                     PLAN_SHEET, PLAN_TEXT_ROW, PROGRAMME_LABEL, REMAINING_COL, RULES,
+                     SHADOW_COL, SOURCES, SOURCES_HEADER_ROW, STATED_COL, STATED_HEADER,
+                     STATUS_COL, SUMMARY, SUMMARY_HEADER_ROW, TITLE_COL, TOTAL_LABEL,
+                     UTILISATION_BAR_COL, UTILISATION_COL, WorkbookLayout, amount_header,
+                     cell_name, sheet_ref, workbook_layout)
+from .measure import FONT_NAME, column_px, text_px
+from .sheet import (BAND_FILL, ERROR, INFO, MUTED, SECTION_SIZE, SMALL_SIZE, SYMBOLS,
+                    WARNING, Book, Sheet, chart_rows)
 
 if TYPE_CHECKING:
-    from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
-
-#: Text that a spreadsheet would run as a formula if typed; such plan text is stored as text.
-FORMULA_START = ("=", "+", "-", "@")
-
 
 # --- inputs ----------------------------------------------------------------------------------
 
@@ -77,139 +77,6 @@ def _status(difference: Decimal) -> str:
     return "OK" if difference == 0 else "MISMATCH"
 
 
-class _Styles:
-    """The workbook's cell formats, created once each."""
-
-    def __init__(self, book: "Workbook", currency: str):
-        self._book = book
-        self._cache: dict[tuple[tuple[str, Any], ...], "Format"] = {}
-        symbol = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "JPY": "¥"}.get(currency,
-                                                                                   currency)
-        self.money_format = f'#,##0.00 "{symbol}";[Red]-#,##0.00 "{symbol}"'
-        self.base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
-
-    def get(self, **props: Any) -> "Format":
-        merged = {**self.base, **props}
-        key = tuple(sorted(merged.items()))
-        if key not in self._cache:
-            self._cache[key] = self._book.add_format(merged)
-        return self._cache[key]
-
-    # Named looks, so that every sheet uses the same ones.
-    def title(self) -> "Format":
-        return self.get(bold=True, font_size=14, valign="vcenter")
-
-    def subtitle(self) -> "Format":
-        return self.get(italic=True, font_color="#595959")
-
-    def header(self) -> "Format":
-        return self.get(bold=True, bg_color="#DDE4EE", bottom=1, text_wrap=True, valign="vcenter")
-
-    def header_right(self) -> "Format":
-        return self.get(bold=True, bg_color="#DDE4EE", bottom=1, text_wrap=True, valign="vcenter",
-                        align="right")
-
-    def text(self, *, quote: bool = False, **props: Any) -> "Format":
-        return self.get(**{"text_wrap": True, **props, **({"quote_prefix": True} if quote else {})})
-
-    def money(self, **props: Any) -> "Format":
-        return self.get(num_format=self.money_format, **props)
-
-    def money_dash(self) -> "Format":
-        """Money that shows a zero as a dash: a source marked on a line that gives nothing."""
-        return self.get(num_format=self.money_format + ';"–"')
-
-    def money_input(self) -> "Format":
-        return self.get(num_format=self.money_format, locked=False, bg_color="#FFFBEA")
-
-    def total_money(self) -> "Format":
-        return self.get(num_format=self.money_format, bold=True, top=1, bottom=6)
-
-    def total_text(self) -> "Format":
-        return self.get(bold=True, top=1, bottom=6)
-
-
-class _Book:
-    """The workbook being written, its cell formats, and the programme name every printed page
-    carries."""
-
-    def __init__(self, book: "Workbook", plan: Plan):
-        self.book = book
-        self.styles = _Styles(book, plan.programme.currency)
-        self.programme = plan.programme.name
-
-    def sheet(self, name: str, widths: dict[int, float]) -> "_Sheet":
-        return _Sheet(self, name, widths)
-
-
-class _Sheet:
-    """One worksheet with the helpers every sheet needs: safe text, money, formulas."""
-
-    def __init__(self, out: _Book, name: str, widths: dict[int, float]):
-        self.out = out
-        self.name = name
-        self.ws: "Worksheet" = out.book.add_worksheet(name)
-        self.styles = out.styles
-        self.widths = widths
-        for col, width in widths.items():
-            self.ws.set_column(col, col, width)
-        #: Text lines of the tallest wrapped cell in each row (clients do not size rows on load).
-        self.lines: dict[int, int] = {}
-
-    def text(self, row: int, col: int, value: str, **props: Any) -> None:
-        """Plan text is always a string cell; formula-looking text gets a quote prefix too."""
-        value = value or ""
-        quote = value.startswith(FORMULA_START)
-        if not value and not props:
-            return
-        self.ws.write_string(row, col, value, self.styles.text(quote=quote, **props))
-        if props.get("text_wrap", True) and value:
-            per_line = max(1, int(self.widths.get(col, 8.43) * 1.15))
-            lines = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
-            self.lines[row] = max(self.lines.get(row, 1), lines)
-
-    def finish(self, header_row: int | None = None) -> None:
-        """Row heights for wrapped text; a taller header row."""
-        for row, lines in sorted(self.lines.items()):
-            if lines > 1 and row != header_row:
-                self.ws.set_row(row, 13 * lines)
-        if header_row is not None:
-            self.ws.set_row(header_row, 30)
-
-    def money(self, row: int, col: int, amount: Decimal | None, fmt: "Format") -> None:
-        if amount is None:
-            self.ws.write_blank(row, col, None, fmt)
-        else:
-            self.ws.write_number(row, col, written_number(amount), fmt)
-
-    def formula(self, row: int, col: int, formula: str, value: Decimal | str | None,
-                fmt: "Format | None" = None) -> None:
-        """A formula with the engine's value cached, for readers that do not recalculate."""
-        cached: Any = "" if value is None else (
-            value if isinstance(value, str) else written_number(value))
-        self.ws.write_formula(row, col, formula, fmt, cached)
-
-    def status_colours(self, first_row: int, first_col: int, last_row: int,
-                       last_col: int) -> None:
-        """OK in green, MISMATCH in red, over a block of status cells."""
-        _status_colours(self.ws, first_row, first_col, last_row, last_col, self.styles)
-
-    def print_setup(self, header_row: int, *, columns: str | None = None) -> None:
-        ws = self.ws
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-        ws.repeat_rows(header_row)
-        if columns:
-            ws.repeat_columns(columns)
-        # "&" starts a header code and digits after "&8" would extend the font size.
-        name = "".join(char for char in self.out.programme if char.isprintable())
-        title = name.replace("&", "&&")[:100]
-        ws.set_header(f"&L&8 {title}&R&8 &A")
-        ws.set_footer("&L&8 budget-planner&R&8 Page &P of &N")
-
-
 def _sum(sheet: str | None, first: int, last: int, col: int) -> str:
     """`=SUM(C5:C12)` over rows of one column, on another sheet when `sheet` is given."""
     where = f"{sheet_ref(sheet)}!" if sheet else ""
@@ -220,43 +87,222 @@ def _row_sum(row: int, first_col: int, last_col: int) -> str:
     return f"=SUM({cell_name(row, first_col)}:{cell_name(row, last_col)})"
 
 
+def _subtotal(first: int, last: int, col: int) -> str:
+    """A sum that the sums around it leave out: a period's subtotal, or the total of every
+    line (SUBTOTAL skips the subtotals inside its range)."""
+    return f"=SUBTOTAL(9,{cell_name(first, col)}:{cell_name(last, col)})"
+
+
 def _allocated_formula(layout: WorkbookLayout, source: str, period: str | None) -> str:
     """The formula of a source's allocation in a period (None: the programme)."""
     if period is None:
         return f"={layout.source_total_names[source]}"
-    first, last = layout.allocation.period_rows[period]
-    return _sum(ALLOCATION, first, last, layout.allocation.source_cols[source])
+    col = layout.allocation.source_cols[source]
+    return f"={sheet_ref(ALLOCATION)}!{cell_name(layout.allocation.subtotal_rows[period], col)}"
+
+
+def _check(row: int, first_col: int, last_col: int, amount_col: int, *,
+           blank_without_amount: bool) -> str:
+    """OK when the sources and the part not funded add up to the amount."""
+    amount = cell_name(row, amount_col)
+    test = (f'IF(ROUND(SUM({cell_name(row, first_col)}:{cell_name(row, last_col)})-{amount},2)'
+            f'=0,"OK","MISMATCH")')
+    return f'=IF({amount}="","",{test})' if blank_without_amount else f"={test}"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+_AMOUNT_VALIDATION = {
+    "validate": "decimal", "criteria": ">=", "value": 0,
+    "input_title": "Amount",
+    "input_message": "An amount of 0 or more, in whole cents.",
+    "error_title": "Not an amount",
+    "error_message": "Enter a number of 0 or more (at most two decimals).",
+}
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+def _summary_sheet(sheet: Sheet, figures: WorkbookFigures, layout: WorkbookLayout,
+                   date: DocumentDate) -> None:
+    plan, styles, reconciliation = figures.plan, sheet.styles, figures.reconciliation
+    place = layout.summary
+    ws = sheet.ws
+    last_col = max(TITLE_COL, place.total_col)
+    sheet.title(plan.programme.name, last_col)
+    if plan.programme.reference:
+        sheet.note(1, plan.programme.reference, 0, last_col)
+    sheet.note(2, f"Amounts in {plan.programme.currency}, as of {date.text}. Stated totals are "
+                  "the plan's; computed totals are formulas over the period sheets.", 0, last_col)
+    header = SUMMARY_HEADER_ROW
+    for col, label, align in ((PERIOD_COL, PERIOD_HEADER, "left"),
+                              (STATED_COL, STATED_HEADER, "right"),
+                              (COMPUTED_COL, "Computed total", "right"),
+                              (DIFFERENCE_COL, "Difference", "right"),
+                              (STATUS_COL, "Status", "center"), (TITLE_COL, "Title", "left")):
+        sheet.header(header, col, label, align)
+    status_format = styles.get(align="center", bold=True)
+    for period, check in zip(plan.periods, reconciliation.periods):
+        row = place.period_rows[period.id]
+        sheet.text(row, PERIOD_COL, period.id)
+        sheet.money(row, STATED_COL, period.total, styles.money_input())
+        sheet.formula(row, COMPUTED_COL, f"={layout.periods[period.id].total_name}",
+                      check.computed, styles.money())
+        sheet.formula(row, DIFFERENCE_COL, f"=ROUND({cell_name(row, COMPUTED_COL)}-"
+                                           f"{cell_name(row, STATED_COL)},2)",
+                      check.difference, styles.money())
+        sheet.formula(row, STATUS_COL, f'=IF({cell_name(row, DIFFERENCE_COL)}=0,"OK","MISMATCH")',
+                      _status(check.difference), status_format, bold=True)
+        years = f"{period.first_year}–{period.last_year}"
+        shown_years = period.id != f"{period.first_year}-{period.last_year}"
+        title = f"{years}: {period.title}" if shown_years and period.title else (
+            years if shown_years else period.title)
+        sheet.text(row, TITLE_COL, title)
+    first, last, programme_row = place.first, place.last, place.programme_row
+    check = reconciliation.programme
+    sheet.text(programme_row, PERIOD_COL, PROGRAMME_LABEL, bold=True, top=1, bottom=6)
+    sheet.money(programme_row, STATED_COL, plan.programme.total,
+                styles.money_input(bold=True, top=1, bottom=6), bold=True)
+    sheet.formula(programme_row, COMPUTED_COL, _sum(None, first, last, COMPUTED_COL),
+                  check.computed, styles.total_money(), bold=True)
+    sheet.formula(programme_row, DIFFERENCE_COL,
+                  f"=ROUND({cell_name(programme_row, COMPUTED_COL)}-"
+                  f"{cell_name(programme_row, STATED_COL)},2)",
+                  check.difference, styles.total_money(), bold=True)
+    sheet.formula(programme_row, STATUS_COL,
+                  f'=IF({cell_name(programme_row, DIFFERENCE_COL)}=0,"OK","MISMATCH")',
+                  _status(check.difference), styles.total_text(align="center"), bold=True)
+    sheet.blank(programme_row, TITLE_COL, styles.total_text())
+    ws.data_validation(first, STATED_COL, programme_row, STATED_COL, _AMOUNT_VALIDATION)
+    sheet.status_colours(first, STATUS_COL, programme_row, STATUS_COL)
+    bottom = _funding_table(sheet, figures, layout)
+    ws.freeze_panes(header + 1, 1)
+    sheet.print_setup(header, bottom, last_col, one_page=True)
+    sheet.finish()
+
+
+def _axis_format(currency: str, largest: Decimal) -> str:
+    """An axis of money in the currency's symbol, in millions or thousands when they are big."""
+    symbol = SYMBOLS.get(currency, currency)
+    if largest >= 1_000_000:
+        return f'#,##0.0,,"\u00a0M\u00a0{symbol}"'
+    if largest >= 10_000:
+        return f'#,##0,"\u00a0k\u00a0{symbol}"'
+    return f'#,##0"\u00a0{symbol}"'
+
+
+def _funding_table(sheet: Sheet, figures: WorkbookFigures, layout: WorkbookLayout) -> int:
+    """Funding by source per period (the Allocation sheet's subtotals) and two charts of it:
+    the amounts, and each period's split in shares, which a small period's bar is too short
+    to show. Returns the last row the charts cover."""
+    plan, styles = figures.plan, sheet.styles
+    place = layout.summary
+    header, total_col = place.funding_header, place.total_col
+    sheet.text(header - 1, 0, "Funding by source", bold=True, font_size=SECTION_SIZE)
+    periods = plan.periods
+    sheet.header(header, 0, "Source")
+    for number, period in enumerate(periods):
+        sheet.header(header, 1 + number, period.id, "right")
+    sheet.header(header, total_col, TOTAL_LABEL, "right")
+    for source in plan.sources:
+        row = place.source_rows[source.id]
+        sheet.text(row, 0, source.name)
+        for number, period in enumerate(periods):
+            sheet.formula(row, 1 + number, _allocated_formula(layout, source.id, period.id),
+                          figures.by_source[source.id, period.id], styles.money())
+        sheet.formula(row, total_col, _row_sum(row, 1, total_col - 1),
+                      figures.by_source[source.id, None], styles.money(bold=True), bold=True)
+    row = gap_row = place.gap_row
+    sheet.text(row, 0, "Not funded", italic=True)
+    for number, period in enumerate(periods):
+        subtotal = cell_name(layout.allocation.subtotal_rows[period.id], layout.allocation.gap_col)
+        sheet.formula(row, 1 + number, f"={sheet_ref(ALLOCATION)}!{subtotal}",
+                      figures.gap_by_period[period.id], styles.money(italic=True))
+    sheet.formula(row, total_col, _row_sum(row, 1, total_col - 1), figures.gap_by_period[None],
+                  styles.money(bold=True, italic=True), bold=True)
+    row = place.funding_total_row
+    sheet.text(row, 0, TOTAL_LABEL, bold=True, top=1, bottom=6)
+    for number, period in enumerate(periods):
+        sheet.formula(row, 1 + number, _sum(None, header + 1, row - 1, 1 + number),
+                      figures.funding_by_period[period.id], styles.total_money(), bold=True)
+    sheet.formula(row, total_col, _sum(None, header + 1, row - 1, total_col),
+                  figures.funding_by_period[None], styles.total_money(), bold=True)
+
+    colours = source_colours(plan.source_ids)
+    font = {"name": FONT_NAME, "size": 8}
+    categories = [SUMMARY, header, 1, header, total_col - 1]
+    largest = max((figures.funding_by_period[period.id] for period in periods), default=ZERO)
+    charts = []
+    for subtype, title, axis in (
+            ("stacked", f"Funding by source per period ({plan.programme.currency})",
+             {"num_format": _axis_format(plan.programme.currency, largest), "min": 0}),
+            ("percent_stacked", "Each period's funding by source",
+             {"num_format": "0%", "min": 0, "max": 1})):
+        chart = sheet.out.book.add_chart({"type": "column", "subtype": subtype})
+        for source in plan.sources:
+            series_row = place.source_rows[source.id]
+            chart.add_series({
+                "name": [SUMMARY, series_row, 0], "categories": categories,
+                "values": [SUMMARY, series_row, 1, series_row, total_col - 1],
+                "fill": {"color": colours[source.id]},
+                "border": {"color": "#FFFFFF", "width": 0.5}, "gap": 80})
+        chart.add_series({
+            "name": [SUMMARY, gap_row, 0], "categories": categories,
+            "values": [SUMMARY, gap_row, 1, gap_row, total_col - 1],
+            "fill": {"color": UNFUNDED_COLOUR}, "border": {"color": "#FFFFFF", "width": 0.5},
+            "gap": 80})
+        chart.set_title({"name": title, "name_font": {**font, "size": 10, "bold": True}})
+        chart.set_y_axis({**axis, "num_font": font, "line": {"none": True},
+                          "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        chart.set_x_axis({"num_font": font})
+        chart.set_legend({"position": "bottom", "font": font})
+        chart.set_chartarea({"border": {"none": True}})
+        chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+        charts.append(chart)
+    top = row + 2
+    sheet.ws.insert_chart(top, 0, charts[0], {"object_position": 2})
+    sheet.ws.insert_chart(top, 0, charts[1], {"object_position": 2,
+                                              "x_offset": CHART_WIDTH + 16})
+    return top + chart_rows(CHART_HEIGHT)
+
+
+#: The Summary's two charts, side by side, in pixels.
+CHART_WIDTH, CHART_HEIGHT = 470, 300
 
 
 # --- period sheets ---------------------------------------------------------------------------
 
-def _period_sheet(out: _Book, figures: WorkbookFigures, layout: WorkbookLayout,
+def _period_sheet(out: Book, figures: WorkbookFigures, layout: WorkbookLayout,
                   period: Period) -> None:
     plan, styles = figures.plan, out.styles
     place = layout.periods[period.id]
     sources, notes_col = plan.sources, place.notes_col
-    sheet = out.sheet(place.name, {
-        ID_COL: 16, ACTIVITY_COL: 58, AMOUNT_COL: 17,
-        **{place.source_cols[source.id]: 12 for source in sources}, notes_col: 34})
+    # A source's column is as wide as its marks, up to MARK_WIDTH; longer notes wrap in it.
+    marks = {source.id: [mark(line.sources, line.note_for(source.id), source.id)
+                         for line in period.lines] for source in sources}
+    wide = {place.source_cols[source]: MARK_WIDTH for source, shown in marks.items()
+            if max(map(text_px, shown), default=0.0) > column_px(MARK_WIDTH)}
+    sheet = out.sheet(place.name, {ID_COL: 8, ACTIVITY_COL: 50, AMOUNT_COL: 12, notes_col: 30,
+                                   **{place.source_cols[source.id]: 6 for source in sources},
+                                   **wide},
+                      wrapped={ACTIVITY_COL, notes_col, *wide})
     ws = sheet.ws
-    sheet.text(0, 0, f"{period.id}: {period.title}" if period.title else period.id,
-               **{"bold": True, "font_size": 14, "text_wrap": False})
-    ws.write_string(1, 0, f"{plan.programme.name}. Years {period.first_year}-"
-                          f"{period.last_year}; amounts in {plan.programme.currency}. Edit "
-                          "amounts, marks (x) and notes; insert new lines above the Total row.",
-                    styles.subtitle())
+    sheet.title(f"{period.id}: {period.title}" if period.title else period.id, notes_col)
+    sheet.note(1, f"{plan.programme.name}. Years {period.first_year}–{period.last_year}; "
+                  f"amounts in {plan.programme.currency}. Edit amounts, marks (x) and notes; "
+                  "insert new lines above the Total row.", 0, notes_col)
     header = PERIOD_HEADER_ROW
-    ws.write_string(header, ID_COL, ID_HEADER, styles.header())
-    ws.write_string(header, ACTIVITY_COL, ACTIVITY_HEADER, styles.header())
-    ws.write_string(header, AMOUNT_COL, amount_header(plan.programme.currency),
-                    styles.header_right())
+    sheet.header(header, ID_COL, ID_HEADER)
+    sheet.header(header, ACTIVITY_COL, ACTIVITY_HEADER)
+    sheet.header(header, AMOUNT_COL, amount_header(plan.programme.currency), "right")
     for source in sources:
-        sheet.text(header, place.source_cols[source.id], source.name, bold=True,
-                   bg_color="#DDE4EE", bottom=1, align="center", valign="vcenter")
-    ws.write_string(header, notes_col, NOTES_HEADER, styles.header())
+        sheet.header(header, place.source_cols[source.id], source.name, "center")
+    sheet.header(header, notes_col, NOTES_HEADER)
     for line in period.lines:
         row = place.line_rows[line.id]
-        sheet.text(row, ID_COL, line.id, font_color="#7F7F7F", font_size=9)
+        sheet.text(row, ID_COL, line.id, font_color="#7F7F7F", font_size=SMALL_SIZE)
         sheet.text(row, ACTIVITY_COL, line.activity)
         sheet.money(row, AMOUNT_COL, line.amount, styles.money_input())
         for source in sources:
@@ -265,142 +311,192 @@ def _period_sheet(out: _Book, figures: WorkbookFigures, layout: WorkbookLayout,
                        align="center", locked=False)
         sheet.text(row, notes_col, line.notes, locked=False)
     total_row = place.total_row
-    ws.write_blank(total_row, ID_COL, None, styles.total_text())
-    ws.write_string(total_row, ACTIVITY_COL, TOTAL_LABEL, styles.total_text())
+    sheet.blank(total_row, ID_COL, styles.total_text())
+    sheet.text(total_row, ACTIVITY_COL, TOTAL_LABEL, wrap=False, bold=True, top=1, bottom=6)
     sheet.formula(total_row, AMOUNT_COL, _sum(None, place.first, place.last, AMOUNT_COL),
-                  period.computed_total, styles.total_money())
+                  period.computed_total, styles.total_money(), bold=True)
     for col in range(FIRST_SOURCE_COL, notes_col + 1):
-        ws.write_blank(total_row, col, None, styles.total_text())
+        sheet.blank(total_row, col, styles.total_text())
     ws.data_validation(place.first, AMOUNT_COL, place.last, AMOUNT_COL, _AMOUNT_VALIDATION)
     ws.freeze_panes(header + 1, 0)
-    sheet.print_setup(header)
-    sheet.finish(header)
+    sheet.print_setup(header, total_row, notes_col)
+    sheet.finish()
+
+
+#: The widest a source's column grows for marks with notes; wider notes wrap.
+MARK_WIDTH = 16
+
+
+# --- funding rules ---------------------------------------------------------------------------
+
+def _rules_sheet(out: Book, plan: Plan) -> None:
+    styles = out.styles
+    sheet = out.sheet(RULES, {0: 10, 1: 80, 2: 24}, wrapped={1})
+    sheet.title("Funding rules", 2)
+    sheet.note(1, "The rules the allocation keeps: caps, co-financing shares, pledges and the "
+                  "preference, in words, each with the file and the place it is set in.", 0, 2)
+    header = 3
+    for col, label in enumerate(("Rule", "In words", "Set in")):
+        sheet.header(header, col, label)
+    rules = funding_rules(plan)
+    for row, rule in enumerate(rules, start=header + 1):
+        sheet.text(row, 0, rule.kind, bold=True)
+        sheet.text(row, 1, rule.words)
+        sheet.text(row, 2, rule.origin, font_color=MUTED)
+    last = header + len(rules)
+    if len(rules) == 1:  # the preference alone: say so
+        last += 2
+        sheet.note(last, "The plan sets no cap, share or pledge: every source marked on a line "
+                         "may pay any part of it.", 0, 2, italic=True)
+    sheet.ws.freeze_panes(header + 1, 0)
+    sheet.print_setup(header, last, 2)
+    sheet.finish()
 
 
 # --- allocation ------------------------------------------------------------------------------
 
-def _allocation_sheet(out: _Book, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
+def _allocation_sheet(out: Book, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
     plan, styles, result = figures.plan, out.styles, figures.allocation
     place = layout.allocation
     sources = plan.sources
-    gap_col, sum_col, amount_col = place.gap_col, place.sum_col, place.amount_col
+    gap_col, amount_col = place.gap_col, place.amount_col
     check_col, reason_col = place.check_col, place.reason_col
-    first_source = FIRST_SOURCE_COL
-    sheet = out.sheet(ALLOCATION, {
-        0: 11, 1: 16, 2: 46, **{col: 15 for col in range(first_source, amount_col + 1)},
-        check_col: 11, reason_col: 40})
+    first_source = ALLOCATION_ACTIVITY_COL + 1
+    sheet = out.sheet(ALLOCATION, {ALLOCATION_ACTIVITY_COL: 34, reason_col: 38,
+                                   **{col: 9 for col in range(first_source, check_col + 1)}},
+                      wrapped={ALLOCATION_ACTIVITY_COL, reason_col})
     ws = sheet.ws
-    ws.write_string(0, 0, "Allocation: who pays for what", styles.title())
+    sheet.title("Allocation: who pays for what", reason_col)
     if result is None:
         status = "No allocation was computed for this workbook."
     else:
         status = (f"Solver {result.solver}, status {result.status}; amounts in "
-                  f"{plan.programme.currency}. Each line's sources plus the part not funded "
-                  "equal its amount (Check column).")
-    ws.write_string(1, 0, status, styles.subtitle())
+                  f"{plan.programme.currency}. Each line's sources and the part not funded add "
+                  "up to its amount (Check). Grey: a source not marked for the line; –: a "
+                  "marked source that gives nothing.")
+    sheet.note(1, status, 0, reason_col)
     row = 2
     for conflict in (result.conflicts if result else ()):
-        sheet.text(row, 0, conflict.message, text_wrap=False, font_color="#C00000")
+        sheet.note(row, conflict.message, 0, reason_col, font_color=ERROR)
         row += 1
     for note in (result.notes if result else ()):
-        sheet.text(row, 0, note.message, text_wrap=False, font_color="#7F6000")
+        sheet.note(row, note.message, 0, reason_col, font_color=WARNING)
         row += 1
     header = place.header
-    for col, label in enumerate([PERIOD_HEADER, ID_HEADER, ACTIVITY_HEADER]):
-        ws.write_string(header, col, label, styles.header())
+    sheet.header(header, ALLOCATION_ACTIVITY_COL, ACTIVITY_HEADER)
     for source in sources:
-        sheet.text(header, place.source_cols[source.id], source.name, bold=True,
-                   bg_color="#DDE4EE", bottom=1, align="right", valign="vcenter")
-    for col, label in ((gap_col, "Not funded"), (sum_col, "Sources + not funded"),
-                       (amount_col, amount_header(plan.programme.currency))):
-        ws.write_string(header, col, label, styles.header_right())
-    ws.write_string(header, check_col, "Check", styles.header())
-    ws.write_string(header, reason_col, "Why not funded", styles.header())
-    not_eligible = styles.get(bg_color="#F2F2F2")
+        sheet.header(header, place.source_cols[source.id], source.name, "right")
+    sheet.header(header, gap_col, "Not funded", "right")
+    sheet.header(header, amount_col, amount_header(plan.programme.currency), "right")
+    sheet.header(header, check_col, "Check", "center")
+    sheet.header(header, reason_col, "Why not funded")
+    not_eligible = styles.get(bg_color="#E7E9EE")
+    check_format = styles.get(align="center", bold=True)
     for period in plan.periods:
+        heading_row = place.heading_rows[period.id]
+        sheet.note(heading_row, f"{period.id}: {period.title}" if period.title else period.id,
+                   ALLOCATION_ACTIVITY_COL, reason_col, bold=True, bg_color=BAND_FILL)
         for line in period.lines:
             key = (period.id, line.id)
             row = place.line_rows[key]
-            sheet.text(row, 0, period.id, text_wrap=False)
-            sheet.text(row, 1, line.id, font_color="#7F7F7F", font_size=9, text_wrap=False)
-            sheet.text(row, 2, line.activity)
+            sheet.text(row, ALLOCATION_ACTIVITY_COL, line.activity, indent=1)
             for source in sources:
                 col = place.source_cols[source.id]
                 amount = figures.allocated.get((period.id, line.id, source.id))
                 if amount is not None:
                     sheet.money(row, col, amount, styles.money_dash())
                 elif source.id not in line.sources:
-                    ws.write_blank(row, col, None, not_eligible)
+                    sheet.blank(row, col, not_eligible)
             gap = figures.gaps.get(key)
             if gap is not None:
                 sheet.money(row, gap_col, gap, styles.money())
-            line_sum = figures.line_funding[key]
-            sheet.formula(row, sum_col, _row_sum(row, first_source, gap_col), line_sum,
-                          styles.money())
             ref = layout.periods[period.id].amount_ref(line.id)
-            sheet.formula(row, amount_col, f"=IF(ISNUMBER({ref}),{ref},\"\")", line.amount,
+            sheet.formula(row, amount_col, f'=IF(ISNUMBER({ref}),{ref},"")', line.amount,
                           styles.money())
-            here_sum, here_amount = cell_name(row, sum_col), cell_name(row, amount_col)
             sheet.formula(row, check_col,
-                          f'=IF({here_amount}="","",IF(ROUND({here_sum}-{here_amount},2)=0,'
-                          f'"OK","MISMATCH"))',
-                          "" if line.amount is None else _status(line_sum - line.amount),
-                          styles.get(align="center", bold=True))
+                          _check(row, first_source, gap_col, amount_col,
+                                 blank_without_amount=True),
+                          "" if line.amount is None else
+                          _status(figures.line_funding[key] - line.amount), check_format,
+                          bold=True, shown="MISMATCH")
             sheet.text(row, reason_col, "; ".join(figures.gap_reasons.get(key, ())))
-    first_line, last_line, total_row = place.first, place.last, place.total_row
-    ws.write_string(total_row, 0, TOTAL_LABEL, styles.total_text())
-    ws.write_blank(total_row, 1, None, styles.total_text())
-    ws.write_blank(total_row, 2, None, styles.total_text())
+        first, last = place.period_rows[period.id]
+        row = place.subtotal_rows[period.id]
+        subtotal_text = styles.get(bold=True, top=1)
+        sheet.text(row, ALLOCATION_ACTIVITY_COL, f"Subtotal {period.id}", wrap=False,
+                   bold=True, top=1)
+        for source in sources:
+            col = place.source_cols[source.id]
+            sheet.formula(row, col, _subtotal(first, last, col),
+                          figures.by_source[source.id, period.id],
+                          styles.money(bold=True, top=1), bold=True)
+        sheet.formula(row, gap_col, _subtotal(first, last, gap_col),
+                      figures.gap_by_period[period.id], styles.money(bold=True, top=1),
+                      bold=True)
+        sheet.formula(row, amount_col, _subtotal(first, last, amount_col),
+                      period.computed_total, styles.money(bold=True, top=1), bold=True)
+        sheet.formula(row, check_col, _check(row, first_source, gap_col, amount_col,
+                                             blank_without_amount=False),
+                      _status(figures.funding_by_period[period.id] - period.computed_total),
+                      styles.get(align="center", bold=True, top=1), bold=True, shown="MISMATCH")
+        sheet.blank(row, reason_col, subtotal_text)
+    total_row = place.total_row
+    sheet.text(total_row, ALLOCATION_ACTIVITY_COL, TOTAL_LABEL, wrap=False, bold=True, top=1,
+               bottom=6)
     for source in sources:
         col = place.source_cols[source.id]
-        sheet.formula(total_row, col, _sum(None, first_line, last_line, col),
-                      figures.by_source[source.id, None], styles.total_money())
-    sheet.formula(total_row, gap_col, _sum(None, first_line, last_line, gap_col),
-                  figures.gap_by_period[None], styles.total_money())
-    for col, value in ((sum_col, figures.funding_total), (amount_col, figures.amount_total)):
-        sheet.formula(total_row, col, _sum(None, first_line, last_line, col), value,
-                      styles.total_money())
-    sheet.formula(total_row, check_col,
-                  f'=IF(ROUND({cell_name(total_row, sum_col)}-'
-                  f'{cell_name(total_row, amount_col)},2)=0,"OK","MISMATCH")',
+        sheet.formula(total_row, col, _subtotal(place.first, place.last, col),
+                      figures.by_source[source.id, None], styles.total_money(), bold=True)
+    sheet.formula(total_row, gap_col, _subtotal(place.first, place.last, gap_col),
+                  figures.gap_by_period[None], styles.total_money(), bold=True)
+    sheet.formula(total_row, amount_col, _subtotal(place.first, place.last, amount_col),
+                  figures.amount_total, styles.total_money(), bold=True)
+    sheet.formula(total_row, check_col, _check(total_row, first_source, gap_col, amount_col,
+                                               blank_without_amount=False),
                   _status(figures.funding_total - figures.amount_total),
-                  styles.get(align="center", bold=True, top=1, bottom=6))
-    ws.write_blank(total_row, reason_col, None, styles.total_text())
-    _status_colours(ws, first_line, check_col, total_row, check_col, styles)
-    ws.freeze_panes(header + 1, 3)
-    sheet.print_setup(header, columns="A:C")
-    sheet.finish(header)
+                  styles.total_text(align="center"), bold=True, shown="MISMATCH")
+    sheet.blank(total_row, reason_col, styles.total_text())
+    sheet.status_colours(place.first, check_col, total_row, check_col)
+    ws.freeze_panes(header + 1, 1)
+    sheet.print_setup(header, total_row, reason_col)
+    sheet.finish()
 
 
 # --- sources ---------------------------------------------------------------------------------
 
-def _sources_sheet(out: _Book, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
+def _sources_sheet(out: Book, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
     plan, styles = figures.plan, out.styles
-    sheet = out.sheet(SOURCES, {0: 16, 1: 16, 2: 17, 3: 17, 4: 17, 5: 12, 6: 12, 7: 14})
+    sheet = out.sheet(SOURCES, {UTILISATION_BAR_COL: 10})
     ws = sheet.ws
-    ws.write_string(0, 0, "Funding sources: caps and use", styles.title())
-    ws.write_string(1, 0, f"Amounts in {plan.programme.currency}. Allocated sums the "
-                          "Allocation sheet; a binding cap limits the allocation (its shadow "
-                          "price is what one more unit of cap would save).", styles.subtitle())
+    sheet.title("Funding sources: caps and use", SHADOW_COL)
+    sheet.note(1, f"Amounts in {plan.programme.currency}. Allocated sums the Allocation sheet. "
+                  "A cap binds when the allocation uses all of it; its shadow price is how much "
+                  "less would go unfunded for each extra unit of the cap. Funding per period of "
+                  "sources without a cap is on the Summary.", 0, SHADOW_COL)
     header = SOURCES_HEADER_ROW
-    labels = ["Source", "Scope", "Cap", "Allocated", "Remaining", "Utilisation", "Binding",
-              "Shadow price"]
-    for col, label in enumerate(labels):
-        ws.write_string(header, col, label,
-                        styles.header_right() if 2 <= col <= 5 or col == 7 else styles.header())
+    for col, label, align in ((0, "Source", "left"), (1, "Scope", "left"),
+                              (CAP_COL, "Cap", "right"), (ALLOCATED_COL, "Allocated", "right"),
+                              (REMAINING_COL, "Remaining", "right"),
+                              (UTILISATION_COL, "Utilisation", "right"),
+                              (UTILISATION_BAR_COL, "", "left"),
+                              (BINDING_COL, "Cap binds", "center"),
+                              (SHADOW_COL, "Shadow price", "right")):
+        sheet.header(header, col, label, align)
     place = layout.sources
     for row, (source_id, period_id) in enumerate(place.rows, start=place.first):
         use = figures.source_uses[source_id, period_id]
         whole = {"bold": True} if period_id is None else {}  # the programme-wide row
         sheet.text(row, 0, plan.source(source_id).name if source_id in plan.source_ids
-                   else source_id, text_wrap=False, **whole)
-        sheet.text(row, 1, "Programme" if period_id is None else period_id, text_wrap=False,
-                   **whole)
-        sheet.money(row, CAP_COL, use.cap, styles.money(**whole))
+                   else source_id, **whole)
+        sheet.text(row, 1, "Programme" if period_id is None else period_id, **whole)
+        if use.cap is None:
+            sheet.text(row, CAP_COL, "no cap", align="right", italic=True, font_color=MUTED)
+        else:
+            sheet.money(row, CAP_COL, use.cap, styles.money(**whole), **whole)
         if source_id in layout.allocation.source_cols and (
                 period_id is None or period_id in layout.allocation.period_rows):
             sheet.formula(row, ALLOCATED_COL, _allocated_formula(layout, source_id, period_id),
-                          use.allocated, styles.money(**whole))
+                          use.allocated, styles.money(**whole), **whole)
         else:
             sheet.money(row, ALLOCATED_COL, ZERO, styles.money())
         cap_cell, allocated_cell = cell_name(row, CAP_COL), cell_name(row, ALLOCATED_COL)
@@ -410,82 +506,109 @@ def _sources_sheet(out: _Book, figures: WorkbookFigures, layout: WorkbookLayout)
         sheet.formula(row, UTILISATION_COL, f'=IF(ISNUMBER({cap_cell}),IF({cap_cell}>0,'
                                             f'{allocated_cell}/{cap_cell},""),"")',
                       "" if use.utilisation is None else Decimal(float(use.utilisation)),
-                      styles.get(num_format="0.0%"))
-        ws.write_string(row, 6, "" if use.binding is None else ("yes" if use.binding else "no"),
-                        styles.get(align="center"))
-        if use.shadow_price is not None:
-            ws.write_number(row, 7, float(use.shadow_price), styles.get(num_format="#,##0.0000"))
+                      styles.get(num_format="0.0%"), shown="100.0%")
+        utilisation = cell_name(row, UTILISATION_COL)
+        sheet.formula(row, UTILISATION_BAR_COL,
+                      f'=IF(ISNUMBER({utilisation}),MIN({utilisation},1),"")',
+                      "" if use.utilisation is None else
+                      Decimal(float(min(use.utilisation, Decimal(1)))),
+                      styles.get(num_format=";;;"), shown="")
+        if use.cap is not None:
+            sheet.text(row, BINDING_COL, "yes" if use.binding else "no", align="center")
+        if use.binding and use.shadow_price is not None:
+            sheet.number(row, SHADOW_COL, float(use.shadow_price),
+                         styles.get(num_format="#,##0.00"), display(use.shadow_price))
     first, last = place.first, place.last
     if last >= first:
-        ws.conditional_format(first, ALLOCATED_COL, last, ALLOCATED_COL, {
-            "type": "data_bar", "bar_color": "#8EA9DB", "bar_solid": True})
-        ws.conditional_format(first, UTILISATION_COL, last, UTILISATION_COL, {
-            "type": "data_bar", "bar_color": "#F4B183", "bar_solid": True,
+        ws.conditional_format(first, UTILISATION_BAR_COL, last, UTILISATION_BAR_COL, {
+            "type": "data_bar", "bar_color": "#8EA9DB", "bar_solid": True, "bar_only": True,
             "min_type": "num", "min_value": 0, "max_type": "num", "max_value": 1})
-        ws.conditional_format(first, 6, last, 6, {
+        ws.conditional_format(first, BINDING_COL, last, BINDING_COL, {
             "type": "cell", "criteria": "==", "value": '"yes"',
-            "format": styles.get(bold=True, font_color="#C00000")})
+            "format": styles.get(bold=True, font_color=ERROR)})
     ws.freeze_panes(header + 1, 0)
-    sheet.print_setup(header)
-    sheet.finish(header)
+    sheet.print_setup(header, max(last, header + 1), SHADOW_COL)
+    sheet.finish()
 
 
 # --- findings --------------------------------------------------------------------------------
 
-def _findings_sheet(out: _Book, figures: WorkbookFigures) -> None:
-    styles, reconciliation = out.styles, figures.reconciliation
-    sheet = out.sheet(FINDINGS, {0: 10, 1: 24, 2: 16, 3: 16, 4: 70, 5: 17, 6: 17, 7: 17})
+def _findings_sheet(out: Book, figures: WorkbookFigures) -> None:
+    styles, reconciliation, result = out.styles, figures.reconciliation, figures.allocation
+    sheet = out.sheet(FINDINGS, {4: 60}, wrapped={4})
     ws = sheet.ws
-    ws.write_string(0, 0, "Findings: reconciliation of the plan", styles.title())
+    sheet.title("Findings: reconciliation of the plan", 7)
     counts = {severity: reconciliation.count(severity)
               for severity in ("error", "warning", "info")}
-    ws.write_string(1, 0, f"{counts['error']} error(s), {counts['warning']} warning(s), "
-                          f"{counts['info']} info, as `budget-planner check` reports them when "
-                          "the workbook was built.", styles.subtitle())
+    sheet.note(1, f"{_plural(counts['error'], 'error', 'errors')}, "
+                  f"{_plural(counts['warning'], 'warning', 'warnings')}, "
+                  f"{counts['info']} info, as budget-planner check reports them when the "
+                  "workbook was built.", 0, 7)
     header = FINDINGS_HEADER_ROW
     labels = ["Severity", "Code", "Period", "Line", "Message", "Expected", "Actual",
               "Difference"]
     for col, label in enumerate(labels):
-        ws.write_string(header, col, label, styles.header_right() if col >= 5 else
-                        styles.header())
+        sheet.header(header, col, label, "right" if col >= 5 else "left")
     row = header
     findings: tuple[Finding, ...] = reconciliation.findings
     for finding in findings:
         row += 1
-        ws.write_string(row, 0, finding.severity, styles.get(bold=True))
-        sheet.text(row, 1, finding.code, text_wrap=False)
-        sheet.text(row, 2, finding.period or "", text_wrap=False)
-        sheet.text(row, 3, finding.line or "", text_wrap=False)
+        sheet.text(row, 0, finding.severity, bold=True)
+        sheet.text(row, 1, finding.code)
+        sheet.text(row, 2, finding.period or "")
+        sheet.text(row, 3, finding.line or "")
         sheet.text(row, 4, finding.message)
         for col, amount in ((5, finding.expected), (6, finding.actual),
                             (7, finding.difference)):
             if amount is not None:
                 sheet.money(row, col, amount, styles.money())
     if not findings:
-        ws.write_string(header + 1, 0, "No findings: every total reconciles.", styles.get())
+        row += 1
+        sheet.note(row, "No findings: every line, period and programme total reconciles.", 0, 7,
+                   italic=False)
     else:
-        for severity, colour in (("error", "#C00000"), ("warning", "#9C5700"),
-                                 ("info", "#1F4E79")):
+        for severity, colour in (("error", ERROR), ("warning", WARNING), ("info", INFO)):
             ws.conditional_format(header + 1, 0, row, 0, {
                 "type": "cell", "criteria": "==", "value": f'"{severity}"',
-                "format": out.book.add_format({"font_color": colour})})
+                "format": styles.get(bold=True, font_color=colour)})
+    allocation_note = _allocation_note(figures)
+    if allocation_note:
+        row += 2
+        sheet.note(row, allocation_note, 0, 7, bold=True, font_color=WARNING)
     ws.freeze_panes(header + 1, 0)
-    sheet.print_setup(header)
+    sheet.print_setup(header, row, 7)
     sheet.finish()
+
+
+def _allocation_note(figures: WorkbookFigures) -> str:
+    """What the allocation leaves undone, which reconciliation does not report."""
+    result = figures.allocation
+    if result is not None and result.status != "optimal":
+        return (f"The funding rules conflict ({_plural(len(result.conflicts), 'conflict', 'conflicts')}"
+                "): no allocation keeps them all, so every amount is shown as not funded; the "
+                "Allocation sheet names each conflict.")
+    total = figures.gap_by_period[None]
+    if total <= 0:
+        return ""
+    lines = len(figures.gaps)
+    return (f"The allocation leaves {display(total)} {figures.plan.programme.currency} not "
+            f"funded on {_plural(lines, 'line', 'lines')}: the Allocation sheet says why for "
+            "each.")
 
 
 # --- about -----------------------------------------------------------------------------------
 
-def _about_sheet(out: _Book, figures: WorkbookFigures, info: BuildInfo, when: datetime) -> None:
+def _about_sheet(out: Book, figures: WorkbookFigures, info: BuildInfo,
+                 date: DocumentDate) -> None:
     plan, styles, result = figures.plan, out.styles, figures.allocation
-    sheet = out.sheet(ABOUT, {0: 20, 1: 100})
-    ws = sheet.ws
-    ws.write_string(0, 0, "About this workbook", styles.title())
+    sheet = out.sheet(ABOUT, {0: 18, 1: 90}, wrapped={1})
+    sheet.title("About this workbook", 1)
     rows: list[tuple[str, str]] = [
         ("Programme", plan.programme.name),
         ("Reference", plan.programme.reference),
         ("Description", plan.programme.description),
         ("Currency", plan.programme.currency),
+        ("Document date", date.explained),
         ("Plan", plan.name),
     ]
     files = info.plan_files or plan.files
@@ -501,31 +624,36 @@ def _about_sheet(out: _Book, figures: WorkbookFigures, info: BuildInfo, when: da
                                f"{result.objective})"))
     rows += [
         ("Package", f"budget-planner {__version__}"),
-        ("Document date", when.strftime("%Y-%m-%dT%H:%M:%SZ")
-         + ("" if when != FIXED_EPOCH else " (fixed; set SOURCE_DATE_EPOCH to choose)")),
         ("Round trip", "budget-planner import WORKBOOK -o PLAN.toml reads the period sheets "
                        "(amounts, marks, notes, added lines) and the stated totals on the "
                        "Summary back into a plan file; budget-planner check WORKBOOK "
                        "reconciles it."),
     ]
-    for number, (key, value) in enumerate(rows, start=2):
-        ws.write_string(number, 0, key, styles.get(bold=True))
-        sheet.text(number, 1, value)
-    row = len(rows) + 3
-    ws.write_string(row, 0, "Sources", styles.header())
-    ws.write_string(row, 1, "Name and description", styles.header())
+    header = 2
+    sheet.header(header, 0, "Item")
+    sheet.header(header, 1, "Value")
+    row = header
+    for key, value in rows:
+        row += 1
+        sheet.text(row, 0, key, bold=True)
+        sheet.text(row, 1, value)
+    row += 2
+    sources_header = row
+    sheet.header(row, 0, "Source")
+    sheet.header(row, 1, "Name and description")
     for source in plan.sources:
         row += 1
-        sheet.text(row, 0, source.id, text_wrap=False)
+        sheet.text(row, 0, source.id)
         sheet.text(row, 1, f"{source.name}: {source.description}" if source.description
                    else source.name)
-    sheet.print_setup(0)
+    del sources_header
+    sheet.print_setup(header, row, 1)
     sheet.finish()
 
 
 # --- the exact plan, for import --------------------------------------------------------------
 
-def _plan_sheet(out: _Book, plan: Plan) -> None:
+def _plan_sheet(out: Book, plan: Plan) -> None:
     ws = out.book.add_worksheet(PLAN_SHEET)
     ws.write_string(PLAN_MARKER_ROW, 0, PLAN_MARKER)
     ws.write_string(PLAN_MARKER_ROW, 1, PLAN_FORMAT)
@@ -544,189 +672,53 @@ def _plan_sheet(out: _Book, plan: Plan) -> None:
     ws.hide()
 
 
-# --- summary ---------------------------------------------------------------------------------
-
-def _summary_sheet(sheet: _Sheet, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
-    plan, styles, reconciliation = figures.plan, sheet.styles, figures.reconciliation
-    place = layout.summary
-    ws = sheet.ws
-    sheet.text(0, 0, plan.programme.name, bold=True, font_size=14, text_wrap=False)
-    if plan.programme.reference:
-        sheet.text(1, 0, plan.programme.reference, italic=True, font_color="#595959",
-                   text_wrap=False)
-    ws.write_string(2, 0, f"Amounts in {plan.programme.currency}. Stated totals are the plan's; "
-                          "computed totals are formulas over the period sheets.",
-                    styles.subtitle())
-    header = SUMMARY_HEADER_ROW
-    labels = [PERIOD_HEADER, "Years", STATED_HEADER, "Computed total", "Difference", "Status",
-              "Title"]
-    for col, label in enumerate(labels):
-        ws.write_string(header, col, label,
-                        styles.header_right() if 2 <= col <= 4 else styles.header())
-    status_format = styles.get(align="center", bold=True)
-    for period, check in zip(plan.periods, reconciliation.periods):
-        row = place.period_rows[period.id]
-        sheet.text(row, PERIOD_COL, period.id, text_wrap=False)
-        ws.write_string(row, 1, f"{period.first_year}-{period.last_year}", styles.get())
-        sheet.money(row, STATED_COL, period.total, styles.money_input())
-        sheet.formula(row, COMPUTED_COL, f"={layout.periods[period.id].total_name}",
-                      check.computed, styles.money())
-        sheet.formula(row, DIFFERENCE_COL, f"=ROUND({cell_name(row, COMPUTED_COL)}-"
-                                           f"{cell_name(row, STATED_COL)},2)",
-                      check.difference, styles.money())
-        sheet.formula(row, STATUS_COL, f'=IF({cell_name(row, DIFFERENCE_COL)}=0,"OK","MISMATCH")',
-                      _status(check.difference), status_format)
-        sheet.text(row, 6, period.title)
-    first, last, programme_row = place.first, place.last, place.programme_row
-    check = reconciliation.programme
-    ws.write_string(programme_row, PERIOD_COL, PROGRAMME_LABEL, styles.total_text())
-    years = (f"{min(p.first_year for p in plan.periods)}-"
-             f"{max(p.last_year for p in plan.periods)}")
-    ws.write_string(programme_row, 1, years, styles.total_text())
-    sheet.money(programme_row, STATED_COL, plan.programme.total,
-                styles.get(num_format=styles.money_format, bold=True, top=1, bottom=6,
-                           locked=False, bg_color="#FFFBEA"))
-    sheet.formula(programme_row, COMPUTED_COL, _sum(None, first, last, COMPUTED_COL),
-                  check.computed, styles.total_money())
-    sheet.formula(programme_row, DIFFERENCE_COL,
-                  f"=ROUND({cell_name(programme_row, COMPUTED_COL)}-"
-                  f"{cell_name(programme_row, STATED_COL)},2)",
-                  check.difference, styles.total_money())
-    sheet.formula(programme_row, STATUS_COL,
-                  f'=IF({cell_name(programme_row, DIFFERENCE_COL)}=0,"OK","MISMATCH")',
-                  _status(check.difference),
-                  styles.get(align="center", bold=True, top=1, bottom=6))
-    ws.write_blank(programme_row, 6, None, styles.total_text())
-    ws.data_validation(first, STATED_COL, programme_row, STATED_COL, _AMOUNT_VALIDATION)
-    _status_colours(ws, first, STATUS_COL, programme_row, STATUS_COL, styles)
-    _funding_table(sheet, figures, layout)
-    ws.freeze_panes(header + 1, 1)
-    sheet.print_setup(header)
-    sheet.finish(header)
-
-
-def _funding_table(sheet: _Sheet, figures: WorkbookFigures, layout: WorkbookLayout) -> None:
-    """Funding by source per period (sums of the Allocation sheet) and its chart."""
-    plan, styles, ws = figures.plan, sheet.styles, sheet.ws
-    place = layout.summary
-    header, total_col = place.funding_header, place.total_col
-    ws.write_string(header - 1, 0, "Funding by source", styles.get(bold=True, font_size=12))
-    periods = plan.periods
-    ws.write_string(header, 0, "Source", styles.header())
-    for number, period in enumerate(periods):
-        sheet.text(header, 1 + number, period.id, bold=True, bg_color="#DDE4EE", bottom=1,
-                   align="right", text_wrap=False)
-    ws.write_string(header, total_col, TOTAL_LABEL, styles.header_right())
-    for source in plan.sources:
-        row = place.source_rows[source.id]
-        sheet.text(row, 0, source.name, text_wrap=False)
-        for number, period in enumerate(periods):
-            sheet.formula(row, 1 + number, _allocated_formula(layout, source.id, period.id),
-                          figures.by_source[source.id, period.id], styles.money())
-        sheet.formula(row, total_col, _row_sum(row, 1, total_col - 1),
-                      figures.by_source[source.id, None], styles.money(bold=True))
-    row = gap_row = place.gap_row
-    ws.write_string(row, 0, "Not funded", styles.get(italic=True))
-    for number, period in enumerate(periods):
-        first, last = layout.allocation.period_rows[period.id]
-        sheet.formula(row, 1 + number, _sum(ALLOCATION, first, last, layout.allocation.gap_col),
-                      figures.gap_by_period[period.id], styles.money(italic=True))
-    sheet.formula(row, total_col, _row_sum(row, 1, total_col - 1), figures.gap_by_period[None],
-                  styles.money(bold=True, italic=True))
-    row = place.funding_total_row
-    ws.write_string(row, 0, TOTAL_LABEL, styles.total_text())
-    for number, period in enumerate(periods):
-        sheet.formula(row, 1 + number, _sum(None, header + 1, row - 1, 1 + number),
-                      figures.funding_by_period[period.id], styles.total_money())
-    sheet.formula(row, total_col, _sum(None, header + 1, row - 1, total_col),
-                  figures.funding_by_period[None], styles.total_money())
-    chart = sheet.out.book.add_chart({"type": "column", "subtype": "stacked"})
-    palette = ["#1F4E79", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#FFD966",
-               "#7030A0", "#C55A11", "#F4B183"]
-    categories = [SUMMARY, header, 1, header, total_col - 1]
-    series_rows = [place.source_rows[source.id] for source in plan.sources]
-    for number, series_row in enumerate(series_rows + [gap_row]):
-        is_gap = series_row == gap_row
-        chart.add_series({
-            "name": [SUMMARY, series_row, 0],
-            "categories": categories,
-            "values": [SUMMARY, series_row, 1, series_row, total_col - 1],
-            "fill": {"color": "#D9D9D9" if is_gap else palette[number % len(palette)]},
-            "border": {"none": True},
-        })
-    chart.set_title({"name": "Funding by source per period", "name_font": {"size": 12}})
-    chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {
-        "visible": True, "line": {"color": "#E7E6E6"}}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 340})
-    ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
-
-
-_AMOUNT_VALIDATION = {
-    "validate": "decimal", "criteria": ">=", "value": 0,
-    "input_title": "Amount",
-    "input_message": "An amount of 0 or more, in whole cents.",
-    "error_title": "Not an amount",
-    "error_message": "Enter a number of 0 or more (at most two decimals).",
-}
-
-
-def _status_colours(ws: "Worksheet", first_row: int, first_col: int, last_row: int,
-                    last_col: int, styles: _Styles) -> None:
-    ws.conditional_format(first_row, first_col, last_row, last_col, {
-        "type": "cell", "criteria": "==", "value": '"OK"',
-        "format": styles.get(font_color="#006100", bg_color="#C6EFCE")})
-    ws.conditional_format(first_row, first_col, last_row, last_col, {
-        "type": "cell", "criteria": "==", "value": '"MISMATCH"',
-        "format": styles.get(font_color="#9C0006", bg_color="#FFC7CE")})
-
-
 # --- the whole workbook ----------------------------------------------------------------------
 
 #: Writes one more sheet (such as Progress) with the workbook's helpers (`out.sheet(name,
-#: widths)` gives a sheet with text, money and formula writers) and the layout of the others.
+#: widths)` gives a `sheet.Sheet` with text, money and formula writers and the print set-up)
+#: and the layout of the others.
 SheetWriter = Callable[[Any, WorkbookLayout], None]
 
 
 def _write(book: "Workbook", figures: WorkbookFigures, layout: WorkbookLayout, info: BuildInfo,
-           when: datetime, sheets: Sequence[SheetWriter] = ()) -> None:
-    """Every sheet, each from the figures and the layout alone. The Summary is the first tab
-    but is filled last: XlsxWriter numbers shared strings in the order they are written, so
-    this order keeps the bytes of earlier builds (the content does not depend on it)."""
-    out = _Book(book, figures.plan)
-    summary = out.sheet(SUMMARY, {0: 24, 1: 17, 2: 17, 3: 17, 4: 17, 5: 17, 6: 60})
+           date: DocumentDate, sheets: Sequence[SheetWriter] = ()) -> None:
+    """Every sheet, each from the figures and the layout alone."""
+    out = Book(book, figures.plan.programme.name, date.text)
+    summary = out.sheet(SUMMARY, {PERIOD_COL: 10, TITLE_COL: 46}, wrapped={TITLE_COL})
+    _summary_sheet(summary, figures, layout, date)
     for period in figures.plan.periods:
         _period_sheet(out, figures, layout, period)
+    _rules_sheet(out, figures.plan)
     _allocation_sheet(out, figures, layout)
     _sources_sheet(out, figures, layout)
     phasing_sheet(out, figures, layout)
     _findings_sheet(out, figures)
     for write in sheets:
         write(out, layout)
-    _about_sheet(out, figures, info, when)
+    _about_sheet(out, figures, info, date)
     _plan_sheet(out, figures.plan)
-    _summary_sheet(summary, figures, layout)
     for name, reference in layout.names.items():
         book.define_name(name, reference)
     summary.ws.activate()
 
 
 def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
-                   info: BuildInfo | None = None, when: datetime | None = None,
+                   info: BuildInfo | None = None, date: DocumentDate | None = None,
                    sheets: Sequence[SheetWriter] = (), phased: Phasing | None = None) -> bytes:
-    """The workbook's bytes: the same plan, allocation and inputs always give the same bytes.
-    `sheets` write further sheets (such as Progress) after Findings; `phased` is the plan by
-    year with its N+n check at a date (computed without one when not given)."""
-    when = document_time() if when is None else when
+    """The workbook's bytes: the same plan, allocation, inputs and document date always give
+    the same bytes. The date is the plan's, else SOURCE_DATE_EPOCH's, else today's. `sheets`
+    write further sheets (such as Progress) after Findings; `phased` is the plan by year with
+    its N+n check at a date (computed without one when not given)."""
+    date = document_date(plan) if date is None else date
     phased = phased or phasing(plan, allocation)
     reconciliation = reconcile(plan, funding=(*funding_findings(plan), *phased.n_plus_n_findings))
     figures = workbook_figures(plan, reconciliation, allocation, phased)
     layout = workbook_layout(plan, allocation, phased)
     book, buffer = deterministic_book(
         f"{plan.programme.name}: budget", "Programme budget and co-financing",
-        f"Built by budget-planner {__version__} from plan {plan.name}", when)
-    _write(book, figures, layout, info or BuildInfo(), when, sheets)
-    return finished_bytes(book, buffer, when)
+        f"Built by budget-planner {__version__} from plan {plan.name}", date.when)
+    _write(book, figures, layout, info or BuildInfo(), date, sheets)
+    return finished_bytes(book, buffer, date.when)
 
 
 def write_workbook(path: Path | str, plan: Plan, allocation: AllocationResult | None = None, *,
@@ -735,4 +727,3 @@ def write_workbook(path: Path | str, plan: Plan, allocation: AllocationResult | 
     from ..core.files import write_atomic
 
     return write_atomic(path, build_workbook(plan, allocation, info=info))
-

@@ -23,9 +23,12 @@ test: $(BIN)/budget-planner
 bench: $(BIN)/budget-planner
 	$(BIN)/python -m benchmarks.run
 
-# The what-if page as headless Chromium shows it at 1280 pixels: docs/serve.png.
+# Pictures to look at before anything is sent on (needs LibreOffice, Chromium and pdftoppm from
+# poppler-utils): every workbook and report printed, one PNG a page, in output/preview/; and
+# the what-if page as headless Chromium shows it at 1280 pixels, docs/serve.png.
 preview: $(BIN)/budget-planner
+	$(BIN)/python -m tests.support.print_preview
 	$(BIN)/python -m tests.support.preview docs/serve.png
 
 clean:
-	rm -rf $(VENV) output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png
+	rm -rf $(VENV) output/preview output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png

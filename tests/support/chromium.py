@@ -2,8 +2,9 @@
 
 Chromium is driven over a pipe (`--remote-debugging-pipe`): the page's console messages,
 uncaught exceptions and log entries arrive as events, the rendered DOM is read back with
-`Runtime.evaluate`, keys are pressed with `Input.dispatchKeyEvent`, and
-`Page.captureScreenshot` takes screenshots.
+`Runtime.evaluate`, keys are pressed with `Input.dispatchKeyEvent`,
+`Page.captureScreenshot` takes screenshots and `Page.printToPDF` prints as the browser's print
+dialog would. Used by the browser tests and by `make preview`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ KEYS = {"ArrowLeft": ("ArrowLeft", 37), "ArrowRight": ("ArrowRight", 39),
         "ArrowUp": ("ArrowUp", 38), "ArrowDown": ("ArrowDown", 40), "Home": ("Home", 36),
         "End": ("End", 35), "PageUp": ("PageUp", 33), "PageDown": ("PageDown", 34),
         "Tab": ("Tab", 9), "Enter": ("Enter", 13)}
+
+
+#: A4 in inches, and the margins the reports' print stylesheet sets (15 mm).
+A4_INCHES = (8.27, 11.69)
+PRINT_MARGIN_INCHES = 15 / 25.4
+
+
+def a4_css_width(landscape: bool = False) -> int:
+    """The width in CSS pixels (96 an inch) of an A4 page's printable area."""
+    width = A4_INCHES[1] if landscape else A4_INCHES[0]
+    return int((width - 2 * PRINT_MARGIN_INCHES) * 96)
 
 
 def find_chromium() -> str | None:
@@ -114,27 +126,41 @@ class Browser:
                 return answer["result"]
             self.events.append(answer)
 
-    def wait_for(self, method: str) -> dict[str, Any]:
+    def wait_for(self, method: str, session: str | None = None) -> dict[str, Any]:
+        """The next event `method` (of `session`, when given), waiting for it if need be."""
+        def wanted(event: dict[str, Any]) -> bool:
+            return event.get("method") == method and (
+                session is None or event.get("sessionId") == session)
+
         for event in self.events:
-            if event.get("method") == method:
+            if wanted(event):
                 return event
         while True:
             event = self._read_message()
             self.events.append(event)
-            if event.get("method") == method:
+            if wanted(event):
                 return event
 
-    def open(self, url: str) -> str:
-        """Attach to the page, enable the event domains, load `url`; the session id."""
+    def open(self, url: str, width: int | None = None) -> str:
+        """Attach to the page, enable the event domains, load `url` (in a window `width`
+        pixels wide, when given); the session id."""
         targets = self.send("Target.getTargets")["targetInfos"]
         page = next(target for target in targets if target["type"] == "page")
         session = self.send("Target.attachToTarget", {"targetId": page["targetId"],
                                                       "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable", session=session)
-        self.send("Page.navigate", {"url": url}, session=session)
-        self.wait_for("Page.loadEventFired")
+        if width is not None:
+            self.window(session, width, 900)
+        self.navigate(session, url)
         return session
+
+    def navigate(self, session: str, url: str) -> None:
+        """Load `url` and wait for it (not for an earlier page's load)."""
+        self.events = [event for event in self.events
+                       if event.get("method") != "Page.loadEventFired"]
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
 
     def evaluate(self, session: str, expression: str) -> Any:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
@@ -199,6 +225,22 @@ class Browser:
                                                          "deviceScaleFactor": 1,
                                                          "mobile": False}, session)
 
+    def layout_for(self, session: str, width: int, media: str) -> None:
+        """Lay the page out `width` CSS pixels wide for `media` (`screen` or `print`)."""
+        self.window(session, width, 900)
+        self.send("Emulation.setEmulatedMedia", {"media": media}, session)
+
+    def print_pdf(self, session: str, path: Path) -> Path:
+        """Print the page as the browser's print dialog would, with the page's own paper
+        size and margins (@page), whatever window or media was emulated before."""
+        self.send("Emulation.clearDeviceMetricsOverride", session=session)
+        self.send("Emulation.setEmulatedMedia", {"media": ""}, session)
+        data = self.send("Page.printToPDF", {
+            "preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False,
+            "paperWidth": A4_INCHES[0], "paperHeight": A4_INCHES[1]}, session)["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
     def screenshot(self, session: str, path: Path, *, full: bool = True) -> Path:
         """A PNG of the page (the whole page with `full`), written to `path`."""
         data = self.send("Page.captureScreenshot", {"format": "png",
@@ -206,3 +248,38 @@ class Browser:
                          session)["data"]
         path.write_bytes(base64.b64decode(data))
         return path
+
+
+#: For each table of a page: its width against its container's, and header cells that overlap
+#: or whose text overflows them (read from the rendered layout).
+LAYOUT_PROBLEMS = """(() => {
+  const found = [];
+  const viewport = document.documentElement.clientWidth;
+  for (const [number, table] of [...document.querySelectorAll('table')].entries()) {
+    const name = table.id || table.className || `table ${number + 1}`;
+    const box = table.getBoundingClientRect();
+    const container = table.parentElement.getBoundingClientRect();
+    if (box.right > Math.min(container.right, viewport) + 0.5)
+      found.push(`${name}: ${Math.round(box.width)} px wide, overflows by `
+                 + `${Math.round(box.right - Math.min(container.right, viewport))} px`);
+    const heads = [...table.querySelectorAll('thead th')];
+    for (const cell of heads) {
+      if (cell.scrollWidth > cell.clientWidth + 1)
+        found.push(`${name}: header "${cell.textContent.trim()}" is wider than its cell`);
+    }
+    for (let i = 1; i < heads.length; i++) {
+      const left = heads[i - 1].getBoundingClientRect(), right = heads[i].getBoundingClientRect();
+      if (left.top === right.top && left.right > right.left + 0.5)
+        found.push(`${name}: headers "${heads[i - 1].textContent.trim()}" and `
+                   + `"${heads[i].textContent.trim()}" overlap`);
+      const words = (cell) => { const r = document.createRange(); r.selectNodeContents(cell);
+                                return r.getBoundingClientRect(); };
+      const a = words(heads[i - 1]), b = words(heads[i]);
+      if (a.width && b.width && a.top < b.bottom && b.top < a.bottom && a.right > b.left - 2
+          && a.left < b.left)
+        found.push(`${name}: header texts "${heads[i - 1].textContent.trim()}" and `
+                   + `"${heads[i].textContent.trim()}" touch`);
+    }
+  }
+  return found;
+})()"""

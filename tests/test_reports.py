@@ -33,7 +33,14 @@ def test_markdown_report_shows_the_seed_totals(seed_report):
     for period, total in SEED_TOTALS.items():
         assert f"| {period} | {total} | {total} | 0.00 | OK |" in text
     assert "Programme total **30,150,000.00**" in text
-    assert "| 2014-2020 | collaboration-events | 500,000.00 |" in text
+    assert ("| 2014-2020 | Matchmaking and other collaboration events | collaboration-events | "
+            "500,000.00 | no funding source is marked for this line |") in text
+    # The allocation table adds up: every source and the unfunded part, per period.
+    assert ("| **Total** | **1,850,000.00** | **1,900,000.00** | **26,400,000.00** | "
+            "**30,150,000.00** |") in text
+    # The seed sets no funding rule: the preference row says so, and no row of "no cap".
+    assert "| Preference | None set: where the rules leave a choice" in text
+    assert "| no cap |" not in text and "No source has a cap." in text
     assert "| Matchmaking and mobility initiatives, workshops | 500,000.00 |  | x |  | x | x (NCM?) |" in text
 
 

@@ -151,9 +151,14 @@ def test_the_comparison_workbook_writes_changes_as_formulas(seed_comparison):
     formulas = openpyxl.load_workbook(io.BytesIO(data))["Comparison"]
     values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Comparison"]
     rows = {(formulas.cell(r, 1).value, r) for r in range(1, formulas.max_row + 1)}
-    assert formulas.cell(4, 2).value == "Baseline"
+    # Each run's title above its columns (a scenario's over its figures and its change).
+    assert formulas.cell(4, 2).value == "the plan bsr-stars-programme-c"
     assert formulas.cell(4, 3).value == "A: EC cut of 20 % in 2014-2020"
-    assert formulas.cell(4, 4).value == "Change A"
+    assert "C4:D4" in {str(merged) for merged in formulas.merged_cells.ranges}
+    assert [formulas.cell(5, col).value for col in (1, 2, 3, 4)] == [
+        "Figure", "Baseline", "A", "Change A"]
+    # A change is signed, and red when it falls.
+    assert formulas.cell(7, 4).number_format == "+#,##0.00;[Red]-#,##0.00;0.00"
     # The Unfunded section: its 2014-2020 row and its programme row.
     unfunded = next(r for label, r in rows if label == "Unfunded")
     gap_row, total_row = unfunded + 3, unfunded + 4
@@ -164,7 +169,8 @@ def test_the_comparison_workbook_writes_changes_as_formulas(seed_comparison):
     assert values.cell(total_row, 3).value == 3_800_000
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Comparison", "Scenarios", "Binding caps"]
-    assert book["Binding caps"]["C2"].value == "binds at 9,600,000.00, shadow price 1.00"
+    assert [cell.value for cell in book["Binding caps"][4]][:3] == [
+        "EC 2014-2020", "no cap", "binds at 9,600,000.00, shadow price 1.00"]
 
 
 def test_stacked_adds_the_scenarios_one_after_another():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from budget_planner import load_plan
 from budget_planner.cli import cli
-from budget_planner.xlsx.document import document_time
+from budget_planner.views.dates import document_date
 from budget_planner.xlsx.workbook import build_workbook, write_workbook
 
 from tests.support.plans import SEED_PLAN, SMALL_PLAN
@@ -50,8 +51,8 @@ def xml(path: Path, part: str) -> str:
 
 def test_sheets_in_order_and_the_plan_sheet_is_hidden(seed_workbook):
     book = openpyxl_workbook(seed_workbook)
-    assert book.sheetnames == ["Summary", "2010-2011", "2012-2013", "2014-2020", "Allocation",
-                               "Sources", "Phasing", "Findings", "About", "_plan"]
+    assert book.sheetnames == ["Summary", "2010-2011", "2012-2013", "2014-2020", "Funding rules",
+                               "Allocation", "Sources", "Phasing", "Findings", "About", "_plan"]
     assert book["_plan"].sheet_state == "hidden"
     assert all(book[name].sheet_state == "visible" for name in book.sheetnames[:-1])
 
@@ -75,9 +76,9 @@ def test_totals_are_formulas_not_numbers(seed_workbook):
     cells = formula_cells(seed_workbook)
     assert cells[("2010-2011", "C13")] == ("=SUM(C5:C12)", 1_850_000)
     assert cells[("2014-2020", "C13")] == ("=SUM(C5:C12)", 26_400_000)
-    assert cells[("Summary", "D6")] == ("=PeriodTotal_2010_2011", 1_850_000)
-    assert cells[("Summary", "D9")] == ("=SUM(D6:D8)", 30_150_000)
-    assert cells[("Summary", "E9")][1] == 0 and cells[("Summary", "F9")][1] == "OK"
+    assert cells[("Summary", "C6")] == ("=PeriodTotal_2010_2011", 1_850_000)
+    assert cells[("Summary", "C9")] == ("=SUM(C6:C8)", 30_150_000)
+    assert cells[("Summary", "D9")][1] == 0 and cells[("Summary", "E9")][1] == "OK"
     # Every formula cell caches a value, except those whose value is "" (an IF's empty branch).
     blank = [formula for formula, value in cells.values() if value is None]
     assert blank and all('""' in formula for formula in blank), blank
@@ -86,17 +87,31 @@ def test_totals_are_formulas_not_numbers(seed_workbook):
 def test_allocation_matrix_checks_every_line(seed_workbook):
     book = openpyxl_workbook(seed_workbook, data_only=True)
     ws = book["Allocation"]
-    header = next(row for row in ws.iter_rows() if row[0].value == "Period")
+    header = next(row for row in ws.iter_rows() if row[0].value == "Activity")
     labels = [cell.value for cell in header]
-    assert labels[3:8] == ["STARDUST", "EC", "EU SF", "National", "Other"]
-    assert labels[8:12] == ["Not funded", "Sources + not funded", "Amount (EUR)", "Check"]
-    rows = [row for row in ws.iter_rows(min_row=header[0].row + 1) if row[1].value]
-    assert len(rows) == 24
-    checks = {row[1].value + "@" + row[0].value: row[11].value for row in rows}
-    assert checks["financing-map@2010-2011"] in ("", None)  # no amount, nothing to check
-    assert {value for key, value in checks.items() if "financing-map" not in key} == {"OK"}
-    gaps = {row[1].value: row[8].value for row in rows if row[8].value}
-    assert gaps == {"collaboration-events": 500_000, "project-selection": 200_000}
+    assert labels[1:6] == ["STARDUST", "EC", "EU SF", "National", "Other"]
+    assert labels[6:10] == ["Not funded", "Amount (EUR)", "Check", "Why not funded"]
+    rows = [[cell.value for cell in row] for row in ws.iter_rows(min_row=header[0].row + 1)]
+    headings = [row[0] for row in rows if row[0] and row[0][:4].isdigit()]
+    assert [heading[:10] for heading in headings] == ["2010-2011:", "2012-2013:", "2014-2020:"]
+    subtotals = {row[0]: row[1:9] for row in rows if row[0] and row[0].startswith("Subtotal")}
+    # By hand (every marked line to its first source): 2014-2020 is EC's but for the two
+    # unmarked lines, 500,000 and 200,000, which are not funded.
+    assert subtotals["Subtotal 2014-2020"] == [0, 25_700_000, 0, 0, 0, 700_000, 26_400_000,
+                                               "OK"]
+    assert subtotals["Subtotal 2010-2011"][5:8] == [0, 1_850_000, "OK"]
+    total = next(row for row in rows if row[0] == "Total")
+    assert total[1:9] == [1_400_000, 27_850_000, 200_000, 0, 0, 700_000, 30_150_000, "OK"]
+    lines = [row for row in rows if row[0] and row[0] not in headings and row[0] != "Total"
+             and not row[0].startswith("Subtotal")]
+    assert len(lines) == 24
+    checks = [row[8] for row in lines]
+    assert checks.count("OK") == 23 and checks.count(None) + checks.count("") == 1
+    gaps = {row[0]: (row[6], row[9]) for row in lines if row[6]}
+    assert gaps == {
+        "Matchmaking and other collaboration events": (
+            500_000, "no funding source is marked for this line"),
+        "Selection of the projects": (200_000, "no funding source is marked for this line")}
 
 
 def test_summary_reads_right_in_pandas_without_recalculation(seed_workbook):
@@ -123,6 +138,9 @@ def test_funding_by_source_table_and_chart(seed_workbook):
     chart = xml(seed_workbook, "xl/charts/chart1.xml")
     assert "<c:barChart>" in chart and '<c:grouping val="stacked"/>' in chart
     assert chart.count("<c:ser>") == 6  # five sources and the part not funded
+    shares = xml(seed_workbook, "xl/charts/chart2.xml")
+    assert '<c:grouping val="percentStacked"/>' in shares and shares.count("<c:ser>") == 6
+    assert "M\u00a0€" in chart  # the amounts' axis is in millions of euros
 
 
 def test_looks_of_a_finished_document(seed_workbook):
@@ -135,13 +153,13 @@ def test_looks_of_a_finished_document(seed_workbook):
     workbook = xml(seed_workbook, "xl/workbook.xml")
     assert "_xlnm.Print_Titles" in workbook and "'2010-2011'!$4:$4" in workbook
     styles = xml(seed_workbook, "xl/styles.xml")
-    assert '#,##0.00 &quot;€&quot;' in styles
+    assert '<name val="Verdana"/>' in styles  # the font column widths are measured in
     book = openpyxl_workbook(seed_workbook)
     ws = book["2010-2011"]
     assert ws["B4"].font.b and ws["C13"].font.b
-    assert ws.column_dimensions["B"].width > 50
-    assert ws["C5"].number_format.startswith('#,##0.00 "€"')
-    assert "dataBar" in xml(seed_workbook, "xl/worksheets/sheet6.xml")  # Sources
+    assert ws.column_dimensions["B"].width >= 50
+    assert ws["C5"].number_format == "#,##0.00;[Red]-#,##0.00"
+    assert "dataBar" in xml(seed_workbook, "xl/worksheets/sheet7.xml")  # Sources
 
 
 def test_sources_sheet_with_a_cap(write, tmp_path):
@@ -149,24 +167,49 @@ def test_sources_sheet_with_a_cap(write, tmp_path):
     path = tmp_path / "capped.xlsx"
     path.write_bytes(build_workbook(plan, hand_allocation(plan, {"EC": Decimal(1000)})))
     ws = openpyxl_workbook(path, data_only=True)["Sources"]
-    rows = {row[0].value: [cell.value for cell in row[:8]] for row in ws.iter_rows(min_row=5)}
+    rows = {row[0].value: [cell.value for cell in row[:9]] for row in ws.iter_rows(min_row=5)}
     # EC pays line a (400) and line c (400): 800 of a 1,000 cap, 200 left, 80 %.
-    assert rows["European Commission"][1:6] == ["Programme", 1000, 800, 200, 0.8]
-    assert rows["National"][2:6] == [None, 200, None, None]  # no cap: nothing to compare
+    assert rows["European Commission"][1:8] == ["Programme", 1000, 800, 200, 0.8, 0.8, "no"]
+    # No cap: nothing to compare, and no "no" in the Cap binds column.
+    assert rows["National"][2:9] == ["no cap", 200, None, None, None, None, None]
 
 
-def test_same_plan_same_bytes(write, tmp_path, monkeypatch):
+def test_same_plan_same_bytes_dated_today(write, tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     plan, _ = load_plan(write("small.toml", SMALL_PLAN))
+    today = datetime.now(timezone.utc).date()
     first = build_workbook(plan, hand_allocation(plan))
-    assert build_workbook(plan, hand_allocation(plan)) == first
-    with zipfile.ZipFile(tmp_path / "x.xlsx", "w") as _:
-        pass
+    second = build_workbook(plan, hand_allocation(plan))
+    if datetime.now(timezone.utc).date() != today:
+        pytest.skip("midnight (UTC) passed while building")
+    assert second == first
     (tmp_path / "a.xlsx").write_bytes(first)
     with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
-        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">1980-01-01T00:00:00Z" in \
+        assert {info.date_time for info in archive.infolist()} == {
+            (today.year, today.month, today.day, 0, 0, 0)}
+        assert f'<dcterms:created xsi:type="dcterms:W3CDTF">{today.isoformat()}T00:00:00Z' in \
             archive.read("docProps/core.xml").decode()
+    about = {row[0].value: row[1].value
+             for row in openpyxl_workbook(tmp_path / "a.xlsx")["About"].iter_rows(min_row=3)}
+    assert about["Document date"].startswith(f"{today.isoformat()} (the day it was built")
+
+
+def test_the_plans_date_dates_the_document(write, tmp_path, monkeypatch):
+    # The plan's date wins over SOURCE_DATE_EPOCH: the same plan gives the same bytes on any day.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    text = SMALL_PLAN.replace('currency = "EUR"', 'currency = "EUR"\ndate = 2024-05-31')
+    plan, problems = load_plan(write("dated.toml", text))
+    assert problems == [] and plan.programme.date.isoformat() == "2024-05-31"
+    data = build_workbook(plan, hand_allocation(plan))
+    (tmp_path / "a.xlsx").write_bytes(data)
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2024, 5, 31, 0, 0, 0)}
+        assert "2024-05-31T00:00:00Z" in archive.read("docProps/core.xml").decode()
+    book = openpyxl_workbook(tmp_path / "a.xlsx")
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=3)}
+    assert about["Document date"] == "2024-05-31 (the plan's date ([programme] date))"
+    assert "as of 31 May 2024" in book["Summary"]["A3"].value
+    assert book["Summary"].oddFooter.left.text.endswith("31 May 2024")
 
 
 def test_source_date_epoch_dates_the_document(write, tmp_path, monkeypatch):
@@ -178,7 +221,7 @@ def test_source_date_epoch_dates_the_document(write, tmp_path, monkeypatch):
     with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
         assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
         assert "2023-11-14T22:13:20Z" in archive.read("docProps/core.xml").decode()
-    assert document_time({"SOURCE_DATE_EPOCH": "0"}).year == 1980  # zip dates start in 1980
+    assert document_date(None, {"SOURCE_DATE_EPOCH": "0"}).day.year == 1970
 
 
 def test_build_twice_from_the_command_line_gives_the_same_bytes(runner, small_plan, tmp_path,

@@ -193,7 +193,7 @@ def test_edited_workbook_is_imported_checked_and_diffed(runner, small_plan, smal
         first["D6"] = "X"  # line b: EC mark added
         insert_line(book, "2020-2021", 7, {"B": "New evaluation", "C": "25.50", "E": "x"},
                     "PeriodTotal_2020_2021")
-        book["Summary"]["C6"] = 675.5  # the stated total follows: 450 + 200 + 25.50
+        book["Summary"]["B6"] = 675.5  # the stated total follows: 450 + 200 + 25.50
 
     edit_workbook(small_workbook, person)
     read = read_workbook(small_workbook)
@@ -257,7 +257,7 @@ def test_a_deleted_row_removes_the_line(small_workbook):
 def test_a_total_overwritten_by_a_typed_number_is_an_error(runner, small_workbook):
     def person(book):
         book["2022"]["C6"] = 400  # the period total's SUM, typed over with its own value
-        book["Summary"]["D8"] = 1000  # the grand total too
+        book["Summary"]["C8"] = 1000  # the grand total too
 
     edit_workbook(small_workbook, person)
     result = runner.invoke(cli, ["check", str(small_workbook), "--format", "json"])
@@ -267,7 +267,7 @@ def test_a_total_overwritten_by_a_typed_number_is_an_error(runner, small_workboo
         ("error", "2022", "400.00"), ("error", None, "1000.00")]
     assert found[0]["message"].startswith("2022!C6, the total of period 2022, holds the typed "
                                           "number 400.00 instead of its formula")
-    assert found[1]["message"].startswith("Summary!D8, the programme's computed total")
+    assert found[1]["message"].startswith("Summary!C8, the programme's computed total")
     text = runner.invoke(cli, ["check", str(small_workbook)]).output
     assert "total-overwritten" in text
     # Importing still works (the numbers are the lines'), with a warning.
@@ -321,10 +321,10 @@ def test_every_problem_is_reported_at_once(small_workbook):
     def person(book):
         book["2020-2021"]["C5"] = "lots"
         book["2022"]["D5"] = "maybe"
-        book["Summary"]["C7"] = -1
+        book["Summary"]["B7"] = -1
 
     edit_workbook(small_workbook, person)
-    assert problems_of(small_workbook) == [("Summary!C7", "money-negative"),
+    assert problems_of(small_workbook) == [("Summary!B7", "money-negative"),
                                            ("2020-2021!C5", "money-invalid"),
                                            ("2022!D5", "mark-invalid")]
 

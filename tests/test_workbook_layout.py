@@ -36,31 +36,38 @@ def test_the_layout_of_the_small_plan(write):
     assert first.amount_ref("b") == "'2020-2021'!C6"
     assert (dict(first.source_cols), first.notes_col) == ({"EC": 3, "NATIONAL": 4}, 5)
     assert layout.periods["2022"].total_row == 5
-    # Allocation: title, subtitle, a blank row, the header on row 4; a, b, c; the Total row.
+    # Allocation: title, subtitle, a blank row, the header on row 4; then each period: its
+    # heading, its lines, its subtotal (2020-2021: a, b; 2022: c); the Total row.
     allocation = layout.allocation
     assert (allocation.header, allocation.first, allocation.last, allocation.total_row) == (
-        3, 4, 6, 7)
-    assert dict(allocation.period_rows) == {"2020-2021": (4, 5), "2022": (6, 6)}
-    assert (allocation.gap_col, allocation.sum_col, allocation.amount_col,
-            allocation.check_col, allocation.reason_col) == (5, 6, 7, 8, 9)
-    # Summary: header on row 5, the periods, the programme; the funding table four rows on.
+        3, 4, 10, 11)
+    assert dict(allocation.heading_rows) == {"2020-2021": 4, "2022": 8}
+    assert dict(allocation.period_rows) == {"2020-2021": (5, 6), "2022": (9, 9)}
+    assert dict(allocation.subtotal_rows) == {"2020-2021": 7, "2022": 10}
+    assert dict(allocation.line_rows) == {("2020-2021", "a"): 5, ("2020-2021", "b"): 6,
+                                          ("2022", "c"): 9}
+    # Columns: activity, EC, National, not funded, amount, check, why.
+    assert dict(allocation.source_cols) == {"EC": 1, "NATIONAL": 2}
+    assert (allocation.gap_col, allocation.amount_col, allocation.check_col,
+            allocation.reason_col) == (3, 4, 5, 6)
+    # Summary: header on row 5, the periods, the programme; the funding table three rows on.
     summary = layout.summary
     assert (dict(summary.period_rows), summary.programme_row) == (
         {"2020-2021": 5, "2022": 6}, 7)
     assert (summary.funding_header, dict(summary.source_rows), summary.gap_row,
             summary.funding_total_row, summary.total_col) == (
-        11, {"EC": 12, "NATIONAL": 13}, 14, 15, 3)
+        10, {"EC": 11, "NATIONAL": 12}, 13, 14, 3)
     assert dict(layout.names) == {
         "PeriodTotal_2020_2021": "='2020-2021'!$C$7",
         "PeriodTotal_2022": "='2022'!$C$6",
-        "SourceTotal_EC": "='Allocation'!$D$8",
-        "SourceTotal_NATIONAL": "='Allocation'!$E$8",
-        "GapTotal": "='Allocation'!$F$8",
-        "AllocationChecks": "='Allocation'!$G$5:$I$8",
-        "SourceUse": "='Sources'!$D$5:$F$6",
-        "GrandTotal": "='Summary'!$D$8",
-        "SummaryChecks": "='Summary'!$D$6:$F$8",
-        "FundingBySource": "='Summary'!$B$13:$D$16",
+        "SourceTotal_EC": "='Allocation'!$B$12",
+        "SourceTotal_NATIONAL": "='Allocation'!$C$12",
+        "GapTotal": "='Allocation'!$D$12",
+        "AllocationChecks": "='Allocation'!$E$5:$F$12",
+        "SourceUse": "='Sources'!$D$5:$G$6",
+        "GrandTotal": "='Summary'!$C$8",
+        "SummaryChecks": "='Summary'!$C$6:$E$8",
+        "FundingBySource": "='Summary'!$B$12:$D$15",
     }
 
 
@@ -84,8 +91,8 @@ def test_conflicts_and_notes_push_the_allocation_table_down(write):
                                    conflicts=(Conflict("min-above-max", "first conflict"),
                                               Conflict("min-above-max", "second conflict")))
     layout = workbook_layout(plan, conflicting)
-    assert (layout.allocation.header, layout.allocation.total_row) == (5, 9)
-    assert layout.names["GapTotal"] == "='Allocation'!$F$10"
+    assert (layout.allocation.header, layout.allocation.total_row) == (5, 13)
+    assert layout.names["GapTotal"] == "='Allocation'!$D$14"
     # No use reported: one Sources row a source, for the programme.
     assert layout.sources.rows == (("EC", None), ("NATIONAL", None))
 

@@ -36,18 +36,19 @@ def test_the_plans_date_then_source_date_epoch_then_today(write):
         document_date(plain, {"SOURCE_DATE_EPOCH": "yesterday"})
 
 
-@pytest.mark.parametrize(("value", "code", "message"), [
-    ("2024-05-31T10:00:00", "wrong-type", "expected a date such as 2024-05-31, found a datetime"),
-    ('"31/05/2024"', "invalid-date", "found '31/05/2024'"),
-    ("20240531", "wrong-type", "found an integer"),
+@pytest.mark.parametrize(("value", "message"), [
+    ("2024-05-31T10:00:00", "has a time of day; write the date alone"),
+    ('"31/05/2024"', "'31/05/2024' is not a date; write YYYY-MM-DD"),
+    ('"2024-02-30"', "is not a date of the calendar"),
+    ("20240531", "20240531 is not a date"),
 ])
-def test_a_wrong_date_is_reported_at_its_line(write, value, code, message):
+def test_a_wrong_date_is_reported_at_its_line(write, value, message):
     path = write("bad.toml", SMALL_PLAN.replace('currency = "EUR"',
                                                 f'currency = "EUR"\ndate = {value}'))
     plan, problems = load_plan(path)
     assert plan is None
     [problem] = problems
-    assert (problem.path, problem.code, problem.lineno) == ("programme.date", code, 5)
+    assert (problem.path, problem.code, problem.lineno) == ("programme.date", "invalid-date", 5)
     assert message in problem.message
 
 

@@ -207,7 +207,8 @@ def test_the_plans_date_dates_the_document(write, tmp_path, monkeypatch):
         assert "2024-05-31T00:00:00Z" in archive.read("docProps/core.xml").decode()
     book = openpyxl_workbook(tmp_path / "a.xlsx")
     about = {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=3)}
-    assert about["Document date"] == "2024-05-31 (the plan's date ([programme] date))"
+    assert about["Document date"] == \
+        "2024-05-31 (the plan's date ([reporting] as_of or [programme] date))"
     assert "as of 31 May 2024" in book["Summary"]["A3"].value
     assert book["Summary"].oddFooter.left.text.endswith("31 May 2024")
 

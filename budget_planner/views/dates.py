@@ -1,9 +1,10 @@
 """The date a document carries: in the workbook's About sheet and file properties, and in the
 header of every report.
 
-A plan that states the date its figures stand at (`[programme] date`) is dated by it, so that
-the same plan gives the same document whenever it is built; otherwise SOURCE_DATE_EPOCH
-(reproducible builds) dates it, and failing both, the day it is built.
+A plan that states a date (`[reporting] as_of`, the date of its actuals, or `[programme] date`,
+the date its figures stand at) is dated by it, so that the same plan gives the same document
+whenever it is built; otherwise SOURCE_DATE_EPOCH (reproducible builds) dates it, and failing
+both, the day it is built.
 """
 
 from __future__ import annotations
@@ -48,21 +49,18 @@ class DocumentDate:
     @property
     def explained(self) -> str:
         """The date and where it comes from, for the About sheet."""
-        why = {"plan": "the plan's date ([programme] date)",
+        why = {"plan": "the plan's date ([reporting] as_of or [programme] date)",
                "SOURCE_DATE_EPOCH": "SOURCE_DATE_EPOCH",
                "today": "the day it was built; set [programme] date in the plan to fix it"}
         return f"{self.day.isoformat()} ({why[self.origin]})"
 
 
 def plan_date(plan: Plan | None) -> dt.date | None:
-    """The date a plan's figures stand at: its `[programme] date`, if it states one.
-
-    This is the one place that reads it: a date a plan states elsewhere (such as an `as_of` of
-    a reporting section) belongs here, before the programme's.
-    """
+    """The date a plan states: the date of its actuals (`[reporting] as_of`), else the date
+    its figures stand at (`[programme] date`), else None."""
     if plan is None:
         return None
-    return plan.programme.date
+    return plan.reporting.as_of or plan.programme.date
 
 
 def source_date_epoch(environ: Mapping[str, str] | None = None) -> dt.datetime | None:

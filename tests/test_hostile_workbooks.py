@@ -216,8 +216,10 @@ def test_an_external_dtd_and_a_utf16_part_are_refused(workbook):
 # --- enormous or out-of-bounds sheets ----------------------------------------------------------
 
 def _sheets(path: Path) -> list[str]:
-    return sorted(name for name in zipfile.ZipFile(path).namelist()
-                  if name.startswith("xl/worksheets/sheet"))
+    """The worksheet parts in tab order (sheet2 before sheet10)."""
+    return sorted((name for name in zipfile.ZipFile(path).namelist()
+                   if name.startswith("xl/worksheets/sheet")),
+                  key=lambda name: int(re.search(r"(\d+)\.xml$", name).group(1)))
 
 
 def test_enormous_declared_dimensions_are_ignored(workbook, write):

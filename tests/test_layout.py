@@ -42,8 +42,8 @@ SHIPPED = sorted(SCENARIOS.glob("*.toml")) + sorted((SCENARIOS / "whatif").glob(
 #: pair, blue and sky blue, is 26 apart.
 LEAST_DELTA_E = 20
 #: The seed workbook prints on this many A4 pages at most: the Summary, one page a period,
-#: the funding rules, two of allocation, sources, findings, about.
-SEED_PAGES = 10
+#: the funding rules, two of allocation, sources, phasing, findings, about.
+SEED_PAGES = 11
 
 
 def _need(program: str | None, what: str) -> str:

@@ -58,7 +58,7 @@ def test_the_progress_sheet_holds_formulas_over_the_actual_figures(built):
     assert any("'2014-2020'!C" in formula for formula in cells.values())  # amounts are live
     with zipfile.ZipFile(path) as archive:
         charts = [name for name in archive.namelist() if name.startswith("xl/charts/")]
-        assert len(charts) == 2  # the Summary's funding chart and the cumulative one
+        assert len(charts) == 3  # the Summary's two funding charts and the cumulative one
         assert b"<c:lineChart>" in archive.read(sorted(charts)[-1])
 
 

@@ -133,7 +133,7 @@ def _sources_table(out: Any, sheet: Any, figures: WorkbookFigures, layout: Workb
     assert phased is not None
     year_cols, total_col, header = place.year_cols, place.total_col, place.sources_header
     span = (min(year_cols.values()), max(year_cols.values()))
-    sheet.text(header - 2, 0, "Forecast claims by source and year", wrap=False, bold=True,
+    sheet.text(header - 2, 0, "Forecast claims by source and year", spill=True, bold=True,
                font_size=SECTION_SIZE)
     sheet.note(header - 1, "Each line's years split over its sources by its allocation; a "
                            "source's years add up to what it is allocated.", 0, total_col + 2)
@@ -185,7 +185,7 @@ def _deadline_table(out: Any, sheet: Any, source: SourcePhasing, table: Deadline
     commitment = source.commitment
     assert commitment is not None
     sheet.text(table.top, 0, f"{source.name}: decommitment (N+{commitment.lag_years})",
-               wrap=False, bold=True, font_size=SECTION_SIZE)
+               spill=True, bold=True, font_size=SECTION_SIZE)
     ws.write_string(table.lag_row, 0, "Lag (years)", styles.get(bold=True))
     ws.write_number(table.lag_row, 1, commitment.lag_years,
                     styles.get(locked=False, bg_color="#FFFBEA"))

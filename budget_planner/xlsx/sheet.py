@@ -145,8 +145,10 @@ class Sheet:
     # --- cells --------------------------------------------------------------------------------
 
     def text(self, row: int, col: int, value: str, *, wrap: bool | None = None,
-             **props: Any) -> None:
-        """Text from a plan is always a string cell; formula-looking text gets a quote prefix."""
+             spill: bool = False, **props: Any) -> None:
+        """Text from a plan is always a string cell; formula-looking text gets a quote prefix.
+        Text that may `spill` into the empty cells beside it (a section's title) does not
+        widen its column."""
         value = value or ""
         if not value and not props:
             return
@@ -157,7 +159,7 @@ class Sheet:
         size, bold = props.get("font_size", FONT_SIZE), bool(props.get("bold"))
         if wrap:
             self._wrapped.append(_Wrapped(row, col, value, size, bold, col))
-        else:
+        elif not spill:
             self.fit(col, value, size, bold, props.get("indent", 0))
             if size > FONT_SIZE:
                 self.tall(row, row_height(1, size))
@@ -198,7 +200,7 @@ class Sheet:
             self.ws.write_blank(row, col, None, fmt)
         else:
             self.ws.write_number(row, col, written_number(amount), fmt)
-            self.fit(col, money_text(amount), bold=bold)
+            self.fit(col, money_text(amount), bold=bold or bool(fmt.bold))
 
     def number(self, row: int, col: int, value: float, fmt: "Format", shown: str) -> None:
         self.ws.write_number(row, col, value, fmt)
@@ -211,7 +213,8 @@ class Sheet:
         cached: Any = "" if value is None else (
             value if isinstance(value, str) else written_number(value))
         self.ws.write_formula(row, col, formula, fmt, cached)
-        self.fit(col, money_text(value) if shown is None else shown, bold=bold)
+        self.fit(col, money_text(value) if shown is None else shown,
+                 bold=bold or bool(fmt is not None and fmt.bold))
 
     def status_colours(self, first_row: int, first_col: int, last_row: int,
                        last_col: int) -> None:

@@ -200,7 +200,8 @@ def _funding_table(sheet: Sheet, figures: WorkbookFigures, layout: WorkbookLayou
     plan, styles = figures.plan, sheet.styles
     place = layout.summary
     header, total_col = place.funding_header, place.total_col
-    sheet.text(header - 1, 0, "Funding by source", bold=True, font_size=SECTION_SIZE)
+    sheet.text(header - 1, 0, "Funding by source", spill=True, bold=True,
+               font_size=SECTION_SIZE)
     periods = plan.periods
     sheet.header(header, 0, "Source")
     for number, period in enumerate(periods):

@@ -305,7 +305,7 @@ def test_no_table_overflows_on_screen_or_on_paper(browser, pages, name):
     landscape = name == "whatif"
     session = browser.open(pages[name].as_uri(), width=1280)
     problems = [f"1280 px: {problem}" for problem in browser.evaluate(session, LAYOUT_PROBLEMS)]
-    browser.resize(session, a4_css_width(landscape), media="print")
+    browser.layout_for(session, a4_css_width(landscape), "print")
     problems += [f"A4: {problem}" for problem in browser.evaluate(session, LAYOUT_PROBLEMS)]
     assert problems == []
     assert browser.errors() == []

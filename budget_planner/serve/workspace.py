@@ -184,7 +184,7 @@ class Workspace:
     def page_data(self) -> dict[str, Any]:
         """The plan and its rules as the page edits them, and the baseline's allocation."""
         from ..views.allocation import allocation_json
-        from ..views.charts import GAP_COLOUR, PALETTE
+        from ..views.palette import PALETTE, UNFUNDED_COLOUR
 
         plan = self.base
         funding = plan.funding
@@ -221,7 +221,7 @@ class Workspace:
                                for source, share in preference.target_mix}},
             "baseline": allocation_json(self.baseline),
             "palette": list(PALETTE),
-            "gapColour": GAP_COLOUR,
+            "gapColour": UNFUNDED_COLOUR,
         }
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from ..planfile.loader import parse_toml
+from ..planfile.loader import read_document
 from ..core.model import AllocationResult, Plan, Source, SourceUse
 from ..core.money import ZERO
 from .phasing import decommitment_findings, phasing
@@ -256,9 +256,9 @@ def _caps(runs: Sequence[Run], periods: tuple[str, ...],
 # --- the plan argument of `whatif` ------------------------------------------------------------
 
 def looks_like_plan(path: Path) -> bool:
-    """Whether a file is a plan (it has a [programme] table) rather than a scenario."""
-    try:
-        data = parse_toml(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(data.get("programme"), dict)
+    """Whether a file is a plan (it has a [programme] table) rather than a scenario. It is read
+    as the loader reads any plan file (a pipe, a device or an oversized file is not); a file
+    that cannot be read is not a plan, and its problems are reported when it is read as a
+    scenario."""
+    document = read_document(path, [])
+    return document is not None and isinstance(document.data.get("programme"), dict)

@@ -6,12 +6,15 @@ its path (`periods[0].lines[2].amount`), so a reader reports every mistake and g
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from ..core.limits import NAMES_LISTED, SUGGESTION_CANDIDATES, TEXT_CHARACTERS
 from ..core.money import MoneyError, parse_money, type_name
 
 #: report(path, code, message): how a reader tells its document about a mistake.
@@ -19,10 +22,44 @@ Report = Callable[[str, str, str], None]
 T = TypeVar("T")
 
 
-def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
-    """The 'did you mean' part of a message, or nothing."""
-    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+def suggest(key: str, allowed: Sequence[str]) -> str:
+    """The 'did you mean' part of a message, or nothing.
+
+    The search is bounded: a misspelt name is compared with at most SUGGESTION_CANDIDATES
+    known names, those nearest to it in alphabetical order, written forwards and backwards (a
+    slip near the start of a name keeps its end), so that thousands of misspelt names among
+    thousands of known ones cost seconds, not minutes.
+    """
+    candidates = list(allowed)
+    if len(candidates) > SUGGESTION_CANDIDATES:
+        candidates = _nearest(key, tuple(candidates))
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _nearest(key: str, allowed: tuple[str, ...]) -> list[str]:
+    forwards, backwards = _orders(allowed)
+    half = SUGGESTION_CANDIDATES // 4
+    near = set()
+    for order, probe, turn in ((forwards, key, False), (backwards, key[::-1], True)):
+        at = bisect.bisect_left(order, probe)
+        near.update(name[::-1] if turn else name for name in order[max(0, at - half):at + half])
+    return sorted(near)
+
+
+@functools.lru_cache(maxsize=8)
+def _orders(allowed: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The names sorted, and sorted as written backwards (each kept backwards)."""
+    names = set(allowed)
+    return sorted(names), sorted(name[::-1] for name in names)
+
+
+def listed(names: Iterable[str]) -> str:
+    """Known names for a message: all of them, or the first NAMES_LISTED and how many more."""
+    names = list(names)
+    if len(names) <= NAMES_LISTED:
+        return ", ".join(names)
+    return f"{', '.join(names[:NAMES_LISTED])} and {len(names) - NAMES_LISTED:,} more"
 
 
 class Fields:
@@ -72,6 +109,11 @@ class Fields:
             return None
         if not isinstance(value, str):
             self.report(key, "wrong-type", f"expected a string, found {type_name(value)}")
+            return None
+        if len(value) > TEXT_CHARACTERS:
+            self.report(key, "text-too-long",
+                        f"is {len(value):,} characters long; a text may be at most "
+                        f"{TEXT_CHARACTERS:,} (what a workbook cell holds)")
             return None
         if required and not value.strip():
             self.report(key, "empty-field", f"{key!r} must not be empty")

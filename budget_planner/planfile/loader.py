@@ -17,9 +17,10 @@ from typing import Any, Callable
 
 import tomli
 
+from ..core.limits import INCLUDE_DEPTH, INCLUDED_FILES, INPUT_BYTES, MIB, TEXT_CHARACTERS
 from ..core.model import Commitment, Line, Origin, Period, Plan, Problem, Programme, Source
 from ..core.money import MoneyError, parse_money, type_name
-from .fields import Fields, suggest
+from .fields import Fields, listed, suggest
 from .phasing import read_commitments, read_profile, read_years
 from .reporting import parse_date, parse_reporting
 from .rules import Known, parse_funding
@@ -58,11 +59,14 @@ class LineIndex:
     """
 
     #: A table header line; `[^\S\n]` (white space but a newline) keeps it to one line of a text.
-    _HEADER_LINE = r"[^\S\n]*(\[\[?)[^\S\n]*([A-Za-z0-9_.\- ]+?)[^\S\n]*\]\]?[^\S\n]*(#.*)?$"
+    #: The name is words separated by blanks, and every quantifier is possessive, so that a
+    #: match fails in one pass: a long run of blanks (in a multi-line string) costs linear time.
+    _HEADER_LINE = (r"[^\S\n]*+(\[\[?+)[^\S\n]*+([A-Za-z0-9_.\-]++(?:[^\S\n]++[A-Za-z0-9_.\-]++)*+)"
+                    r"[^\S\n]*+\]\]?+[^\S\n]*+(#.*)?$")
     _HEADER = re.compile(_HEADER_LINE)
     #: The same after a newline: a pattern that starts with a plain character is searched fast.
     _HEADERS = re.compile(r"\n" + _HEADER_LINE, re.MULTILINE)
-    _KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+    _KEY = re.compile(r"\s*+([A-Za-z0-9_-]++)\s*+=")
 
     def __init__(self, text: str):
         self._text = text
@@ -120,9 +124,20 @@ class LineIndex:
         while path:
             if path in self._lines:
                 return self._lines[path]
-            parent = re.sub(r"(\[\d+\]|\.?[^.\[]+)$", "", path)
+            parent = self._parent(path)
             path = parent if parent != path else ""
         return None
+
+    @staticmethod
+    def _parent(path: str) -> str:
+        """The path without its last element (`[4]`) or key (`.amount`). String operations,
+        not a regex anchored at the end, which would take time quadratic in a long key."""
+        if path.endswith("]"):
+            start = path.rfind("[")
+            if start >= 0 and path[start + 1:-1].isdecimal():
+                return path[:start]
+        dot, bracket = path.rfind("."), path.rfind("[")
+        return path[:dot] if dot > bracket else path[:bracket + 1]
 
 
 def _plain_newlines(text: str) -> str:
@@ -141,6 +156,7 @@ class Document:
     data: dict[str, Any]
     index: LineIndex
     problems: list[Problem]
+    size: int = 0  # bytes
 
     def report(self, path: str, code: str, message: str) -> None:
         self.problems.append(Problem(self.file, path, code, message, self.index.lineno(path)))
@@ -150,9 +166,11 @@ class Document:
 
 
 def read_document(path: Path | str, problems: list[Problem], *, shown: str | None = None,
-                  at: tuple[Document, str] | None = None) -> Document | None:
+                  at: tuple[Document, str] | None = None,
+                  budget: int = INPUT_BYTES) -> Document | None:
     """Read one TOML file. A file that cannot be read is reported (at `at`, the field that named
-    it, when there is one) and gives None."""
+    it, when there is one) and gives None. A file larger than `budget` bytes (what is left of
+    INPUT_BYTES for the plan it belongs to) is refused before it is read."""
     path = Path(path)
     shown = shown or str(path)
 
@@ -164,7 +182,10 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
             problems.append(Problem(shown, "", code, message, lineno))
 
     try:
-        raw = _read_regular(path)
+        raw = _read_regular(path, budget)
+    except _TooLarge as error:
+        whole = error.size if error.size > budget else None
+        return fail("input-too-large", _too_large(whole, budget))
     except FileNotFoundError:
         return fail("file-not-found", "no such file")
     except NotADirectoryError:
@@ -174,7 +195,7 @@ def read_document(path: Path | str, problems: list[Problem], *, shown: str | Non
     except PermissionError:
         return fail("file-unreadable", "cannot be read: permission denied")
     except (OSError, ValueError) as error:
-        return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
+        return fail("file-unreadable", f"cannot be read: {_reason(error)}")
     if raw is None:
         return fail("not-a-file", "is not a regular file (a pipe or a device); give a TOML plan file")
     return _document(raw, shown, problems, fail)
@@ -224,7 +245,7 @@ def _document(raw: bytes, shown: str, problems: list[Problem],
         if found:
             message = message[: found.start()].strip()
         return fail("toml-syntax", f"is not valid TOML: {message}", lineno)
-    return Document(shown, data, LineIndex(text), problems)
+    return Document(shown, data, LineIndex(text), problems, len(raw))
 
 
 def _long_dotted_key(raw: bytes, text: str) -> re.Match[str] | None:
@@ -238,20 +259,50 @@ def _long_dotted_key(raw: bytes, text: str) -> re.Match[str] | None:
     return _LONG_DOTTED_KEY.search(text)
 
 
+def _reason(error: OSError | ValueError) -> str:
+    """An error's reason for a message: "permission denied", "too many levels of ..."."""
+    reason = getattr(error, "strerror", None)
+    return reason.lower() if reason else str(error)
+
+
 def parse_toml(text: str) -> dict[str, Any]:
     """The data of a TOML text (TOML 1.1, of which 1.0 is a part), by tomli: compiled, it reads
     a big plan two to three times as fast as the standard library's tomllib."""
     return tomli.loads(text)
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The bytes of a regular file, or None for a pipe or device (opened without waiting)."""
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def _too_large(size: int | None, budget: int) -> str:
+    limit = f"{INPUT_BYTES // MIB} MiB"
+    if budget < INPUT_BYTES:
+        return (f"brings the files of the plan to more than {limit}; a plan with every file it "
+                f"includes may be at most {limit}")
+    shown = f"{size / MIB:,.1f} MiB" if size is not None else f"more than {limit}"
+    return f"is {shown}; a plan or scenario file may be at most {limit}"
+
+
+def _read_regular(path: Path, budget: int) -> bytes | None:
+    """The bytes of a regular file, or None for a pipe or device (opened without waiting).
+    A file of more than `budget` bytes raises _TooLarge, checked before it is read and again
+    while reading (a file may grow)."""
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(handle, "rb") as stream:
-        mode = os.fstat(handle).st_mode
-        if stat.S_ISDIR(mode):
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError(path)
-        return stream.read() if stat.S_ISREG(mode) else None
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        if status.st_size > budget:
+            raise _TooLarge(status.st_size)
+        raw = stream.read(budget + 1)
+        if len(raw) > budget:
+            raise _TooLarge(len(raw))
+        return raw
 
 
 @dataclass
@@ -260,21 +311,35 @@ class _Collected:
 
     problems: list[Problem] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    #: Every file read, by its real path, with the name it was shown under: each is read once.
+    read: dict[str, str] = field(default_factory=dict)
+    #: Bytes the plan's remaining files may hold (INPUT_BYTES for all of them together).
+    budget: int = INPUT_BYTES
 
 
-def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, ...],
+def _collect(path: Path, shown: str, collected: _Collected, chain: tuple[str, ...] = (),
              at: tuple[Document, str] | None = None, *, includes: bool = True) -> None:
-    """Read a file and, depth first, the files it includes (in order); detect include cycles."""
-    document = read_document(path, collected.problems, shown=shown, at=at)
+    """Read a file and, depth first, the files it includes (in order).
+
+    The one walker over includes: each file is read once (a second include of it is a
+    problem, so a diamond of includes costs one read a file), a cycle is reported with its
+    chain, and the chain may be INCLUDE_DEPTH files deep and the plan INCLUDED_FILES files
+    large, so no input can make the walk recurse or read without bound.
+    """
+    here = os.path.realpath(path)
+    collected.read[here] = shown
+    document = read_document(path, collected.problems, shown=shown, at=at,
+                             budget=collected.budget)
     if document is None:
         return
     collected.documents.append(document)
+    collected.budget -= document.size
     if not includes:
         if "include" in document.data:
             document.report("include", "include-refused",
                             "this plan may not include other files")
         return
-    here = path.resolve()
+    chain = (*chain, here)
     fields = Fields(document.report, {"include": document.data.get("include", [])}, "",
                     ("include",), "")
     for include_path, name in fields.strings("include"):
@@ -282,12 +347,24 @@ def _collect(path: Path, shown: str, collected: _Collected, stack: tuple[Path, .
             document.report(include_path, "invalid-include", f"{name!r} is not a file name")
             continue
         target = path.parent / name
-        if target.resolve() in stack + (here,):
-            chain = " -> ".join([*(p.name for p in stack + (here,)), target.name])
-            document.report(include_path, "include-cycle", f"include cycle: {chain}")
-            continue
-        _collect(target, str(Path(shown).parent / name), collected, stack + (here,),
-                 at=(document, include_path))
+        real = os.path.realpath(target)
+        if real in chain:
+            names = [Path(link).name for link in chain[chain.index(real):]]
+            document.report(include_path, "include-cycle",
+                            f"include cycle: {' -> '.join([*names, target.name])}")
+        elif real in collected.read:
+            document.report(include_path, "include-repeated",
+                            f"{name}: is already included (as {collected.read[real]}); a file "
+                            "is included once, or its sources and periods would count twice")
+        elif len(chain) > INCLUDE_DEPTH:
+            document.report(include_path, "include-too-deep",
+                            f"{name}: includes nest more than {INCLUDE_DEPTH} files deep")
+        elif len(collected.read) > INCLUDED_FILES:
+            document.report(include_path, "include-too-many",
+                            f"{name}: a plan may include at most {INCLUDED_FILES:,} files")
+        else:
+            _collect(target, str(Path(shown).parent / name), collected, chain,
+                     at=(document, include_path))
 
 
 def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, list[Problem]]:
@@ -298,7 +375,7 @@ def load_plan(path: Path | str, *, includes: bool = True) -> tuple[Plan | None, 
     """
     path = Path(path)
     collected = _Collected()
-    _collect(path, str(path), collected, (), includes=includes)
+    _collect(path, str(path), collected, includes=includes)
     if not collected.documents:
         return None, collected.problems
     main, *included = collected.documents
@@ -557,7 +634,7 @@ def _checked_line(document: Document, path: str, table: dict[str, Any],
         if source_id not in source_ids:
             fields.report_at(mark_path, "unknown-source",
                              f"unknown funding source {source_id!r}{suggest(source_id, source_ids)}"
-                             f" (sources: {', '.join(source_ids)})")
+                             f" (sources: {listed(source_ids)})")
         elif source_id in marked:
             fields.report_at(mark_path, "duplicate-source",
                              f"source {source_id!r} is marked twice on this line")
@@ -568,15 +645,13 @@ def _checked_line(document: Document, path: str, table: dict[str, Any],
                       f"expected a table such as {{ OTHER = \"(private funds)\" }}, "
                       f"found {type_name(raw_notes)}")
         raw_notes = {}
-    for source_id, note in raw_notes.items():
-        note_path = f"{path}.source_notes.{source_id}"
-        if not isinstance(note, str):
-            fields.report_at(note_path, "wrong-type", f"expected a string, found {type_name(note)}")
-        elif source_id not in marked:
-            fields.report_at(note_path, "note-without-mark",
-                             f"a note for source {source_id!r}, which this line does not mark"
-                             f"{suggest(source_id, sorted(marked))}")
-    if not fields.ok:
+    notes_fields = Fields(document.report, raw_notes, f"{path}.source_notes", tuple(raw_notes), "")
+    for source_id in raw_notes:
+        if notes_fields.text(source_id) is not None and source_id not in marked:
+            notes_fields.report(source_id, "note-without-mark",
+                                f"a note for source {source_id!r}, which this line does not mark"
+                                f"{suggest(source_id, sorted(marked))}")
+    if not (fields.ok and notes_fields.ok):
         return None
     assert line_id and activity and years is not None
     source_notes = [(source_id, raw_notes[source_id]) for source_id in source_ids
@@ -598,7 +673,8 @@ def _plain_line(table: dict[str, Any], source_ids: tuple[str, ...], origin: Orig
         return None
     line_id, activity, notes = table.get("id"), table.get("activity"), table.get("notes", "")
     if not (isinstance(line_id, str) and LINE_ID.fullmatch(line_id) and isinstance(activity, str)
-            and activity.strip() and isinstance(notes, str)):
+            and activity.strip() and isinstance(notes, str)
+            and max(len(line_id), len(activity), len(notes)) <= TEXT_CHARACTERS):
         return None
     amount = table.get("amount")
     if amount is not None:
@@ -619,7 +695,7 @@ def _plain_line(table: dict[str, Any], source_ids: tuple[str, ...], origin: Orig
     if "source_notes" in table:
         notes_by_source = table["source_notes"]
         if not isinstance(notes_by_source, dict) or not all(
-                isinstance(note, str) and source_id in sources
+                isinstance(note, str) and source_id in sources and len(note) <= TEXT_CHARACTERS
                 for source_id, note in notes_by_source.items()):
             return None
         source_notes = tuple((source_id, notes_by_source[source_id]) for source_id in sources

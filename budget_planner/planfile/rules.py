@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.funding import Cap, Funding, Pledge, Preference, ShareRule, percent_text
 from ..core.money import CENT, MoneyError, type_name
-from .fields import Fields, Report, suggest
+from .fields import Fields, Report, listed, suggest
 
 FUNDING_KEYS = ("caps", "shares", "pledges", "preference")
 CAP_KEYS = ("source", "period", "amount")
@@ -81,7 +81,7 @@ def _source(fields: Fields, known: Known, source: str, path: str) -> str | None:
         return source
     fields.report_at(path, "unknown-source",
                      f"unknown funding source {source!r}{suggest(str(source), known.sources)} "
-                     f"(sources: {', '.join(known.sources)})")
+                     f"(sources: {listed(known.sources)})")
     return None
 
 
@@ -97,7 +97,7 @@ def _period(fields: Fields, known: Known) -> tuple[bool, str | None]:
     if period is not None and period not in known.periods:
         fields.report("period", "unknown-period",
                       f"unknown period {period!r}{suggest(period, known.periods)} "
-                      f"(periods: {', '.join(known.periods)})")
+                      f"(periods: {listed(known.periods)})")
         return False, None
     return True, period
 
@@ -206,7 +206,7 @@ def _pledges(section: Fields, known: Known, prefix: str) -> list[tuple[str, Pled
                        if line in known.lines.get(period_id, ())]
             if len(periods) > 1:
                 fields.report("period", "ambiguous-line",
-                              f"line {line!r} is in periods {', '.join(periods)}; "
+                              f"line {line!r} is in periods {listed(periods)}; "
                               "say which with 'period'")
             else:
                 period = periods[0]

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from ..core.funding import Funding, percent_text
 from ..core.model import Line, Origin, Plan, Problem
 from ..core.money import CENT, MoneyError, display, money_text, type_name
-from .fields import Fields, suggest
+from .fields import Fields, listed, suggest
 from .loader import LINE_KEYS, Document, parse_document, read_document, read_line
 from .phasing import (CommitmentChange, ProfileChange, read_commitment_changes,
                       read_profile_changes)
@@ -189,13 +189,8 @@ def _scenario(document: Document, plan: Plan,
               problems: list[Problem]) -> tuple[Scenario | None, list[Problem]]:
     data = document.data
     fields = Fields(document.report, data, "", SCENARIO_KEYS, "a scenario")
-    name = data.get("name")
-    if fields.require("name") and (not isinstance(name, str) or not name.strip()):
-        fields.report("name", "wrong-type", f"expected a non-empty string, found {type_name(name)}")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        fields.report("description", "wrong-type",
-                      f"expected a string, found {type_name(description)}")
+    name = fields.text("name", required=True)
+    description = fields.text("description") or ""
     illustrative = data.get("illustrative", False)
     if not isinstance(illustrative, bool):
         fields.report("illustrative", "wrong-type",
@@ -265,7 +260,7 @@ class _LineEdits:
         if period is not None and period not in self.lines:
             fields.report("period", "unknown-period",
                           f"unknown period {period!r}{suggest(period, periods)} "
-                          f"(periods: {', '.join(periods)})")
+                          f"(periods: {listed(periods)})")
             return None
         if line is None:
             return None
@@ -274,7 +269,7 @@ class _LineEdits:
                       or (period_id, line) in self.removed]
             if len(having) > 1:
                 fields.report("period", "ambiguous-line",
-                              f"line {line!r} is in periods {', '.join(having)}; say which with "
+                              f"line {line!r} is in periods {listed(having)}; say which with "
                               "'period'")
                 return None
             if not having:
@@ -342,7 +337,7 @@ class _LineEdits:
             periods = tuple(self.lines)
             fields.report("period", "unknown-period",
                           f"unknown period {period!r}{suggest(period, periods)} "
-                          f"(periods: {', '.join(periods)})")
+                          f"(periods: {listed(periods)})")
         line = self._line(path, {key: value for key, value in table.items()
                                  if key in LINE_KEYS}, period)
         if line is None or not fields.ok or period is None:
@@ -372,11 +367,11 @@ def _read_scales(document: Document, scenario: Fields, known: Known) -> list[Sca
         if source is not None and source not in known.sources:
             fields.report("source", "unknown-source",
                           f"unknown funding source {source!r}{suggest(source, known.sources)} "
-                          f"(sources: {', '.join(known.sources)})")
+                          f"(sources: {listed(known.sources)})")
         if period is not None and period not in known.periods:
             fields.report("period", "unknown-period",
                           f"unknown period {period!r}{suggest(period, known.periods)} "
-                          f"(periods: {', '.join(known.periods)})")
+                          f"(periods: {listed(known.periods)})")
         if source is None and period is None and "source" not in table and "period" not in table:
             fields.report("source", "missing-field",
                           "a scale needs a 'source' (its money), a 'period' (its budget) or both")

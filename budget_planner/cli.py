@@ -20,6 +20,7 @@ import click
 from .core.version import __version__
 from .core.files import write_atomic
 from .core.model import InvalidInput, InvalidRequest, Plan, Problem
+from .core.text import terminal_text
 
 if TYPE_CHECKING:
     from .planfile.defaults import Input
@@ -52,7 +53,7 @@ def fail_internal(error: Exception) -> NoReturn:
     BUDGET_PLANNER_DEBUG is set)."""
     if os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0"):
         raise error
-    detail = " ".join(f"{type(error).__name__}: {error}".split())
+    detail = terminal_text(" ".join(f"{type(error).__name__}: {error}".split()))
     click.echo(f"budget-planner: internal error ({detail}); please report it with the command "
                f"and plan (set {DEBUG_VARIABLE}=1 to see where it happened)", err=True)
     sys.exit(EXIT_INTERNAL)
@@ -83,7 +84,7 @@ def emit(text: str | bytes, output: Path | None, inputs: Sequence[str] = ()) -> 
                                      f"is the input file {clash}; writing the output there "
                                      "would replace it (choose another output file)"))
     write_atomic(output, text)  # an OutputError is an InvalidRequest
-    click.echo(f"wrote {output}", err=True)
+    click.echo(terminal_text(f"wrote {output}"), err=True)
 
 
 def say_why_strict(reason: str | None) -> None:
@@ -294,8 +295,8 @@ def build(plan: Path | None, scenarios: tuple[Path, ...], output: Path | None,
     check_output_name(output, "xlsx")
     built = api.build(plan, scenarios, actuals, as_of)
     for conflict in built.allocation.conflicts:  # the workbook lists them too; do not let them pass
-        click.echo(f"warning: conflicting funding rules, nothing is allocated: {conflict}",
-                   err=True)
+        click.echo(terminal_text(f"warning: conflicting funding rules, nothing is allocated: "
+                                 f"{conflict}"), err=True)
     sheets = progress_sheets(built.progress) if built.progress is not None else ()
     data = dated(lambda: build_workbook(built.plan, built.allocation, info=built.info,
                                         sheets=sheets, phased=built.phased))
@@ -313,7 +314,7 @@ def import_workbook(workbook: Path, output: Path | None) -> None:
 
     imported = api.import_workbook(workbook)
     for finding in imported.findings:
-        click.echo(f"warning: {finding.message} [{finding.code}]", err=True)
+        click.echo(terminal_text(f"warning: {finding.message} [{finding.code}]"), err=True)
     emit(plan_toml(imported.plan, comment=f"Imported by budget-planner {__version__} from the "
                                           f"workbook {workbook.name}."), output, imported.inputs)
 
@@ -367,9 +368,10 @@ def allocate(plan: Path | None, scenarios: tuple[Path, ...], solver: str, fmt: s
              "csv": lambda value: allocation_csv(value, allocated.plan)}
     if fmt == "csv":
         for note in result.notes:
-            click.echo(f"{note.severity}: {note.period}/{note.line}: {note.message}", err=True)
+            click.echo(terminal_text(f"{note.severity}: {note.period}/{note.line}: "
+                                     f"{note.message}"), err=True)
         for conflict in result.conflicts:
-            click.echo(f"conflict: {conflict}", err=True)
+            click.echo(terminal_text(f"conflict: {conflict}"), err=True)
     emit(views[fmt](result), output, allocated.inputs)
     if strict and result.status != "infeasible":
         say_why_strict(strict_gaps_text(result))

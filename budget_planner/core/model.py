@@ -17,6 +17,7 @@ from typing import Literal
 from .actuals import Reporting
 from .funding import Cap, Funding, Pledge, ShareRule
 from .money import ZERO, from_cents, split_cents, to_cents
+from .text import terminal_text
 
 Severity = Literal["error", "warning", "info"]
 
@@ -172,10 +173,12 @@ class Problem:
     lineno: int | None = None
 
     def __str__(self) -> str:
+        """`file:line: field.path: message [code]`, always one line of plain characters (a
+        file name or a value with a line break or a terminal control in it is escaped)."""
         where = f"{self.file}:{self.lineno}" if self.lineno else self.file
         place = ": ".join(part for part in (where, self.path) if part)
         text = f"{self.message} [{self.code}]"
-        return f"{place}: {text}" if place else text
+        return terminal_text(f"{place}: {text}" if place else text)
 
 
 class InvalidInput(Exception):

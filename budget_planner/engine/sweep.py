@@ -31,7 +31,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 from ..core.funding import Cap, Funding, ShareRule, percent_text
-from ..planfile.fields import suggest
+from ..planfile.fields import listed, suggest
 from ..planfile.rules import parse_share
 from ..core.model import Plan, Problem
 from ..core.money import CENT, MoneyError, display, from_cents, parse_money
@@ -213,13 +213,13 @@ def _parameter(name: str, plan: Plan, report: Callable[[str, str], None]) -> Par
     if source not in plan.source_ids:
         report("unknown-source", f"unknown funding source {source!r}"
                                  f"{suggest(source, plan.source_ids)} "
-                                 f"(sources: {', '.join(plan.source_ids)})")
+                                 f"(sources: {listed(plan.source_ids)})")
         ok = False
     periods = tuple(period.id for period in plan.periods)
     period = scope[0] if scope and scope[0] != "*" else None
     if period is not None and period not in periods:
         report("unknown-period", f"unknown period {period!r}{suggest(period, periods)} "
-                                 f"(periods: {', '.join(periods)})")
+                                 f"(periods: {listed(periods)})")
         ok = False
     line = scope[1] if len(scope) == 2 else None
     if line is not None and ok:

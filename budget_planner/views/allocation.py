@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.model import AllocationResult, Conflict, Plan
 from ..core.money import ZERO, display, money_text
+from ..core.text import terminal_text
 from .render import finding_json, text_table
 
 if TYPE_CHECKING:
@@ -110,20 +111,22 @@ def _yes(value: bool) -> str:
 
 def allocation_text(result: AllocationResult, plan: Plan,
                     scenarios: Sequence[Scenario] = ()) -> str:
-    parts = [f"Co-financing of {plan.programme.name}, amounts in {plan.programme.currency}"]
+    parts = [terminal_text(f"Co-financing of {plan.programme.name}, amounts in "
+                           f"{plan.programme.currency}")]
     for scenario in scenarios:
         flag = " (illustrative figures)" if scenario.illustrative else ""
-        parts.append(f"Scenario: {scenario.name}{flag}")
+        parts.append(terminal_text(f"Scenario: {scenario.name}{flag}"))
     for note in result.notes:
         where = "/".join(part for part in (note.period, note.line) if part)
-        parts.append(f"{note.severity}: {where}: {note.message}")
+        parts.append(terminal_text(f"{note.severity}: {where}: {note.message}"))
     if result.status == "infeasible":
         parts += ["", f"Infeasible (solver {result.solver}): the funding rules cannot all hold."]
-        parts += [f"  - {conflict.message}" for conflict in result.conflicts]
+        parts += [terminal_text(f"  - {conflict.message}") for conflict in result.conflicts]
         return "\n".join(parts) + "\n"
     parts.append(f"Solver {result.solver}: {result.status}; total gap {display(result.objective)}")
     for period in plan.periods:
-        parts += ["", f"{period.id}  {period.title}".rstrip(), _matrix(result, plan, period.id)]
+        parts += ["", terminal_text(f"{period.id}  {period.title}".rstrip()),
+                  _matrix(result, plan, period.id)]
     parts += ["", "Gaps"]
     if result.gaps:
         parts.append(text_table(["period", "line", "gap", "reason"],

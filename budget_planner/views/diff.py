@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.money import display, money_text
+from ..core.text import terminal_text
 from ..engine.diff import FieldChange, LineEntry, PlanDiff, Value
 
 
@@ -42,7 +43,7 @@ def _move(label: str, old: Decimal | None, new: Decimal | None) -> str:
 
 def diff_text(diff: PlanDiff) -> str:
     if diff.equal:
-        return f"No differences: {diff.a} and {diff.b} hold the same plan.\n"
+        return terminal_text(f"No differences: {diff.a} and {diff.b} hold the same plan.") + "\n"
     names = dict(diff.source_names)
     out = [f"Differences from {diff.a} to {diff.b}"]
 
@@ -76,7 +77,7 @@ def diff_text(diff: PlanDiff) -> str:
                 out.append(f"  {change.where} {change.field}: {value!r}")
             else:
                 out.append(f"  {change.where} {change.field}: {change.old!r} -> {change.new!r}")
-    return "\n".join(out) + "\n"
+    return "\n".join(map(terminal_text, out)) + "\n"
 
 
 def _money_move(old: Decimal | None, new: Decimal | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.funding import percent_text
 from ..core.money import CENT, display, from_cents, money_text
+from ..core.text import terminal_text
 from ..engine.sweep import Axis, BreakEven, Parameter, Sweep
 from .render import text_table
 
@@ -98,7 +99,7 @@ def sweep_text(sweep: Sweep) -> str:
 
     plan = sweep.plan
     infeasible = sum(1 for point in sweep.points if point.status != "optimal")
-    parts = [f"Sweep of {plan.programme.name}, amounts in {plan.programme.currency}"]
+    parts = [terminal_text(f"Sweep of {plan.programme.name}, amounts in {plan.programme.currency}")]
     parts += [f"  {_range_text(axis)}" for axis in sweep.axes]
     parts.append(f"{len(sweep.points):,} points solved"
                  + (f"; the rules conflict at {infeasible:,} of them" if infeasible else ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ..core.money import ZERO, display, money_text
+from ..core.text import terminal_text
 from ..engine.whatif import Comparison
 from .charts import stacked_bars_svg
 from .dates import DocumentDate, document_date
@@ -17,14 +18,15 @@ from .whatif_texts import cap_label, cap_text, run_title, signed
 
 
 def whatif_text(comparison: Comparison) -> str:
-    parts = [f"What if: {comparison.programme}, amounts in {comparison.currency}", ""]
+    parts = [terminal_text(f"What if: {comparison.programme}, amounts in {comparison.currency}"),
+             ""]
     for each in comparison.runs:
-        parts.append(f"  {each.key:<9} {run_title(each)}")
+        parts.append(terminal_text(f"  {each.key:<9} {run_title(each)}"))
         if each.key != "Baseline":
             last = each.scenarios[-1]
             if last.description:
-                parts.append(f"  {'':<9}   {last.description}")
-            parts += [f"  {'':<9}   - {change}" for change in last.changes()]
+                parts.append(terminal_text(f"  {'':<9}   {last.description}"))
+            parts += [terminal_text(f"  {'':<9}   - {change}") for change in last.changes()]
     header = [""]
     for each in comparison.runs:
         header += [each.key] if each.key == "Baseline" else [each.key, f"change {each.key}"]
@@ -50,7 +52,7 @@ def whatif_text(comparison: Comparison) -> str:
     for each in comparison.runs:
         if not each.optimal:
             parts += ["", f"{each.key}: the funding rules cannot all hold:"]
-            parts += [f"  - {conflict}" for conflict in each.allocation.conflicts]
+            parts += [terminal_text(f"  - {conflict}") for conflict in each.allocation.conflicts]
     return "\n".join(parts) + "\n"
 
 

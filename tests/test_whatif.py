@@ -251,7 +251,7 @@ def test_the_report_with_scenarios_compares_them_with_the_baseline(runner, tmp_p
     assert "## Scenario comparison" in text
     assert ("| **A** | EC cut of 20 % in 2014-2020 (illustrative figures) | "
             "optimal; reconciliation OK |") in text
-    assert "| **B** | + Interreg-like rates (illustrative figures) |" in text
+    assert "| **B** | \\+ Interreg-like rates (illustrative figures) |" in text
     # The body of the report is the plan with both scenarios: the comparison's last column.
     plan, _ = load_plan(SEED_PLAN)
     first, _ = load_scenario(cut, plan)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..core.model import Finding, Plan, Problem
 from ..core.money import display, money_text
+from ..core.text import terminal_text
 from ..engine.reconcile import Reconciliation, TotalCheck
 from .tables import line_records, seed_table_rows
 
@@ -64,25 +66,51 @@ def _record(value: dict[str, Any]) -> str | None:
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]],
                right: Sequence[int] = ()) -> str:
-    """A plain-text table with aligned columns; `right` lists the columns to right-align."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    """A plain-text table with aligned columns; `right` lists the columns to right-align.
+    Every cell is shown as `terminal_text`: one line of characters a terminal shows."""
+    shown = [[cell if cell.isprintable() else terminal_text(cell)
+              for cell in map(str, row)] for row in (header, *rows)]
+    widths = [max(map(len, column)) for column in zip(*shown)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [str(cell).rjust(width) if number in right else str(cell).ljust(width)
+        parts = [cell.rjust(width) if number in right else cell.ljust(width)
                  for number, (cell, width) in enumerate(zip(cells, widths))]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+    return "\n".join([line(shown[0]), rule, *(line(row) for row in shown[1:])])
+
+
+#: Line breaks and other control characters: a Markdown value is one line of text.
+_MARKDOWN_BREAKS = re.compile("[\x00-\x1f\x7f\u2028\u2029]+")
+#: What starts inline markup anywhere in a line: code, emphasis, links and images, raw HTML
+#: and autolinks, entity references, strikethrough, headings' closing marks, table cells.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&~#|])")
+#: What starts a block only at the start of a line: a list item (`- `, `+ `, `1. `, `1) `), a
+#: thematic break or a setext underline (`---`, `===`). A signed amount (`-250.00`) is not.
+_MARKDOWN_BLOCK = re.compile(r"(?:([-+=])(?=[-+= ]|$)|([0-9]{1,9})(?=[.)](?: |$)))")
+
+
+def markdown_text(value: Any) -> str:
+    """Plan text as Markdown that shows it as written and makes nothing else: one line (line
+    breaks become spaces), with every character that could start markup escaped by a
+    backslash, so it never becomes raw HTML, a link, a heading, a list or another table
+    cell. The Markdown templates apply it to every value they show (jinja2's `finalize`)."""
+    text = _MARKDOWN_BREAKS.sub(" ", str(value)).strip(" ")
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    found = _MARKDOWN_BLOCK.match(text)
+    if found is None:
+        return text
+    if found.group(1):
+        return "\\" + text
+    return f"{found.group(2)}\\{text[found.end():]}"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
                    right: Sequence[int] = ()) -> str:
-    def escape(cell: str) -> str:
-        return str(cell).replace("|", "\\|").replace("\n", " ")
-
     align = ["---:" if number in right else "---" for number in range(len(header))]
-    return "\n".join("| " + " | ".join(escape(cell) for cell in row) + " |"
+    return "\n".join("| " + " | ".join(cell if row is align else markdown_text(cell)
+                                       for cell in row) + " |"
                      for row in [header, align, *rows])
 
 
@@ -94,10 +122,17 @@ def csv_safe(cell: Any) -> Any:
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """CSV of plan text (source names in the header are plan text too): every cell `csv_safe`,
+    and every cell with a line break quoted. Python's csv writer quotes a line feed but not
+    a bare carriage return, which a reader takes as the end of a row (a forged row, whose
+    first cell could be a formula); a row holding one is written with every cell quoted."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([csv_safe(cell) for cell in header])  # source names are plan text too
-    writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
+    plain = csv.writer(buffer, lineterminator="\n")
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in (header, *rows):
+        cells = [csv_safe(cell) for cell in row]
+        writer = quoted if any(isinstance(cell, str) and "\r" in cell for cell in cells) else plain
+        writer.writerow(cells)
     return buffer.getvalue()
 
 
@@ -182,7 +217,8 @@ def findings_markdown(findings: Sequence[Finding]) -> str:
 
 
 def check_text(result: Reconciliation) -> str:
-    parts = [f"{result.programme_name} ({result.plan}), amounts in {result.currency}", "",
+    parts = [terminal_text(f"{result.programme_name} ({result.plan}), amounts in "
+                           f"{result.currency}"), "",
              text_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)), "",
              f"Findings: {findings_summary(result.findings)}"]
     if result.findings:
@@ -207,8 +243,8 @@ def strict_warnings_text(findings: Sequence[Finding]) -> str | None:
 
 
 def check_markdown(result: Reconciliation) -> str:
-    parts = [f"# Reconciliation: {result.programme_name}", "",
-             f"Plan `{result.plan}`, amounts in {result.currency}. "
+    parts = [f"# Reconciliation: {markdown_text(result.programme_name)}", "",
+             f"Plan {markdown_text(result.plan)}, amounts in {markdown_text(result.currency)}. "
              f"Status: **{'OK' if result.ok else 'ERRORS'}** "
              f"({findings_summary(result.findings)}).", "",
              "## Totals", "", markdown_table(TOTALS_HEADER, _totals_rows(result), right=(1, 2, 3)),
@@ -240,7 +276,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def show_text(plan: Plan) -> str:
-    parts = [f"{plan.programme.name}, amounts in {plan.programme.currency}"]
+    parts = [terminal_text(f"{plan.programme.name}, amounts in {plan.programme.currency}")]
     source_names = [source.name for source in plan.sources]
     for period in plan.periods:
         rows = [[line.id, _shorten(line.activity, 52), display(line.amount, blank="-"),
@@ -249,7 +285,7 @@ def show_text(plan: Plan) -> str:
                                            for s, note in line.source_notes), line.notes]))]
                 for line in period.lines]
         rows.append(["", "Total", display(period.computed_total), *([""] * len(source_names)), ""])
-        parts += ["", f"{period.id}  {period.title}",
+        parts += ["", terminal_text(f"{period.id}  {period.title}"),
                   text_table(["id", "activity", "amount", *source_names, "notes"], rows,
                              right=(2,))]
     parts += ["", f"Programme total {display(plan.computed_total)}"]

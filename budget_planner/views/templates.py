@@ -9,7 +9,7 @@ from ..core.model import mark
 from ..core.money import display
 from ..core.shipped import PACKAGE, package_folder, shipped_folder
 from .phasing import deadline_table, deadline_title, programme_table, sources_table
-from .render import where
+from .render import markdown_text, where
 from .whatif_texts import cap_label, cap_text, run_title, signed, status_text
 
 
@@ -24,17 +24,29 @@ def template_loader() -> Any:
     return jinja2.FileSystemLoader(shipped_folder("templates"))
 
 
+class Markdown(str):
+    """Markdown a template made itself (a macro's table), which `finalize` shows as it is."""
+
+
+def _shown(value: Any) -> str:
+    """A value in a Markdown template: plan text escaped (`markdown_text`), a template's own
+    Markdown as it is."""
+    return value if isinstance(value, Markdown) else markdown_text(value)
+
+
 def template_environment(autoescape: bool) -> Any:
-    """The environment of the shipped templates (`templates/`): autoescaped for HTML, not for
-    Markdown; an undefined name is an error, not an empty string."""
+    """The environment of the shipped templates (`templates/`); an undefined name is an error,
+    not an empty string. HTML: every value is escaped by jinja2's autoescape. Markdown has no
+    such switch: `finalize` passes every value a template shows through `markdown_text`."""
     import jinja2
 
     environment = jinja2.Environment(
         loader=template_loader(), autoescape=autoescape,
+        finalize=None if autoescape else _shown,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     environment.filters["money"] = lambda amount, blank="": display(amount, blank)
-    environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    environment.filters["markdown"] = Markdown
     environment.globals["mark"] = mark
     environment.filters["signed"] = signed
     environment.filters["shown_path"] = shown_path

@@ -446,8 +446,9 @@ def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = 
     and the break-even points; or, for `claim.SOURCE/YEAR` alone, what is at risk of
     decommitment at each claim. `chart`, the chart's file if one is asked for, is checked with
     the other options so that every mistake is reported at once."""
+    from .core.limits import SWEEP_POINTS
     from .engine.phasing_sweep import run_claim_sweep
-    from .engine.sweep import parse_vary, run_sweep, workers
+    from .engine.sweep import grid_size, parse_vary, run_sweep, workers
 
     applied = lay_over(read_plan(path), scenarios)
     problems: list[Problem] = []
@@ -462,6 +463,11 @@ def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = 
     names = [axis.parameter.name for axis in axes]
     if len(set(names)) != len(names):
         problems.append(Problem("--vary", names[0], "vary-twice", "the same parameter twice"))
+    points = grid_size(axes)
+    if points > SWEEP_POINTS:
+        problems.append(Problem("--vary", "", "vary-too-many",
+                                f"the values make {points:,} points; a sweep solves at most "
+                                f"{SWEEP_POINTS:,}: take larger STEPs"))
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         problems.append(Problem("--chart", str(chart), "chart-format",
                                 "write the chart as .svg or .png"))
@@ -476,9 +482,6 @@ def sweep(path: Path | None, varies: Sequence[str], scenarios: Sequence[Path] = 
         claimed = run_claim_sweep(applied.plan, claims[0], solver=solver)
         return Swept(claimed, applied.plan, len(claims[0].values), 1,
                      time.perf_counter() - started, applied.plan.files)
-    points = 1
-    for axis in axes:
-        points *= len(axis.values)
     started = time.perf_counter()
     with (progress or (lambda _: nullcontext(_Silent())))(points) as bar:
         result = run_sweep(applied.plan, axes, solver=solver, jobs=jobs, progress=bar.update)

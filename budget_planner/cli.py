@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .core.version import __version__
-from .core.files import write_atomic
+from .core.files import distinct_outputs, write_all_atomic
 from .core.model import InvalidInput, InvalidRequest, Plan, Problem
 from .core.text import terminal_text
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 #: Set (to anything but 0) to see the traceback of an internal error instead of one line.
 DEBUG_VARIABLE = "BUDGET_PLANNER_DEBUG"
 
@@ -78,13 +79,21 @@ def emit(text: str | bytes, output: Path | None, inputs: Sequence[str] = ()) -> 
         else:
             click.echo(text, nl=False)
         return
-    clash = _input_at(output, inputs)
-    if clash is not None:
-        raise InvalidRequest(Problem(str(output), "", "output-is-input",
-                                     f"is the input file {clash}; writing the output there "
-                                     "would replace it (choose another output file)"))
-    write_atomic(output, text)  # an OutputError is an InvalidRequest
-    click.echo(terminal_text(f"wrote {output}"), err=True)
+    emit_files([(text, output)], inputs)
+
+
+def emit_files(outputs: Sequence[tuple[str | bytes, Path]], inputs: Sequence[str] = ()) -> None:
+    """Write each output file of a command atomically, all of them or none (and say where);
+    never over one of the `inputs`."""
+    for _, output in outputs:
+        clash = _input_at(output, inputs)
+        if clash is not None:
+            raise InvalidRequest(Problem(str(output), "", "output-is-input",
+                                         f"is the input file {clash}; writing the output there "
+                                         "would replace it (choose another output file)"))
+    write_all_atomic([(output, text) for text, output in outputs])  # OutputError: InvalidRequest
+    for _, output in outputs:
+        click.echo(terminal_text(f"wrote {output}"), err=True)
 
 
 def say_why_strict(reason: str | None) -> None:
@@ -128,6 +137,8 @@ class Commands(click.Group):
             fail_request(error.problem)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell expects (128 + SIGINT)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as error:  # noqa: BLE001 - anything else is a bug to report
             fail_internal(error)
 
@@ -561,6 +572,7 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
                                  file=sys.stderr)
 
     check_output_name(output, "csv")
+    distinct_outputs([output, chart])  # before solving: -o x.svg --chart x.svg is refused
     swept = api.sweep(plan, varies, scenarios, solver=solver, jobs=jobs, chart=chart,
                       progress=progress)
     click.echo(f"solved {swept.points:,} points in {swept.seconds:.1f} s "
@@ -576,8 +588,8 @@ def sweep(plan: Path | None, varies: tuple[str, ...], scenarios: tuple[Path, ...
         csv = sweep_csv(result)
         drawn = dated(lambda: sweep_chart(result, kind))
         text = sweep_text(result) if fmt == "text" else to_json(sweep_json(result))
-    emit(csv, output or default_output(swept.plan, "-sweep.csv", scenarios), swept.inputs)
-    emit(drawn, chart, swept.inputs)
+    emit_files([(csv, output or default_output(swept.plan, "-sweep.csv", scenarios)),
+                (drawn, chart)], swept.inputs)
     emit(text, None)
 
 

@@ -94,15 +94,102 @@ def write_atomic(path: Path | str, content: str | bytes, *, replace: bool = True
     appears while the content is written: the file is put in place by a link, which fails
     when the name is taken.
     """
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    return write_all_atomic([(path, content)], replace=replace)[0]
+
+
+def write_all_atomic(outputs: Sequence[tuple[Path | str, str | bytes]], *,
+                     replace: bool = True) -> list[Path]:
+    """Write every output of one command (a sweep's CSV and chart): all of them, or none.
+
+    Each file is first written whole to its temporary; only when every one is ready are they
+    renamed over their targets, so a failure with any output (a missing folder, a full disk)
+    leaves every target as it was. Two outputs naming the same file are refused: one would
+    silently replace the other.
+    """
+    distinct_outputs([path for path, _ in outputs])
+    staged: list[_Staged] = []
+    try:
+        for path, content in outputs:
+            staged.append(_stage(path, content.encode("utf-8") if isinstance(content, str)
+                                 else content, replace))
+        for each in staged:
+            each.write_stream()
+        for each in staged:
+            each.commit()
+    finally:
+        for each in staged:
+            each.discard()
+    return [Path(path) for path, _ in outputs]
+
+
+def distinct_outputs(paths: Sequence[Path | str | None]) -> None:
+    """Raise OutputError when two of a command's outputs name the same file (None: an output
+    left to its default)."""
+    seen: dict[str, Path | str] = {}
+    for path in paths:
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        if real in seen:
+            raise OutputError(path, "output-twice", f"is also the output {seen[real]}; give "
+                                                    "each output its own file")
+        seen[real] = path
+
+
+class _Staged:
+    """One output ready to be put in place: a locked temporary file written whole beside its
+    target (renamed over it by `commit`), or the data for a pipe, a device or an open stream
+    (written by `write_stream`)."""
+
+    def __init__(self, path: Path, data: bytes, *, descriptor: int | None = None,
+                 stream: bool = False, target: Path | None = None, handle: int | None = None,
+                 temporary: str | None = None, replace: bool = True):
+        self.path, self.data, self.descriptor, self.stream = path, data, descriptor, stream
+        self.target, self.handle, self.temporary = target, handle, temporary
+        self.replace = replace
+
+    def write_stream(self) -> None:
+        if self.descriptor is not None:
+            _write_descriptor(self.path, self.descriptor, self.data)
+        elif self.stream:
+            _write_stream(self.path, self.data)
+
+    def commit(self) -> None:
+        if self.temporary is None or self.target is None:
+            return
+        try:
+            if self.replace:
+                os.replace(self.temporary, self.target)
+            else:  # a link fails when the name is taken, even by a file made meanwhile
+                os.link(self.temporary, self.target)
+                os.unlink(self.temporary)
+        except FileExistsError:
+            raise OutputExists(self.path, "output-exists", "exists") from None
+        except OSError as error:
+            raise OutputError(self.path, "output-unwritable",
+                              f"cannot be written: {_reason(error)}") from None
+        self.temporary = None
+        self.discard()  # releases the lock, after the rename
+        _sync_folder(self.target.parent)
+
+    def discard(self) -> None:
+        """Close the temporary (releasing its lock) and remove it if it was not renamed."""
+        if self.handle is not None:
+            os.close(self.handle)
+            self.handle = None
+        if self.temporary is not None:
+            Path(self.temporary).unlink(missing_ok=True)
+            self.temporary = None
+
+
+def _stage(path: Path | str, data: bytes, replace: bool) -> _Staged:
     if str(path).endswith(os.sep):
         raise OutputError(path, "output-names-a-folder", f"ends with {os.sep!r}, so it names a "
                                                          "folder; give the name of a file")
     path = Path(path)
     stream = own_stream(path)
     if stream is not None:
-        _write_descriptor(path, stream, data)
-        return path
+        return _Staged(path, data, descriptor=stream)
     try:
         existing = os.lstat(path) if not replace else os.stat(path)
     except OSError:
@@ -112,34 +199,24 @@ def write_atomic(path: Path | str, content: str | bytes, *, replace: bool = True
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise OutputError(path, "output-is-directory", "is a directory")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        _write_stream(path, data)
-        return path
+        return _Staged(path, data, stream=True)
     target = Path(os.path.realpath(path))
     _check_folder(path, target.parent)
     sweep_stale(target)
     handle, temporary = _locked_temporary(path, target)
+    staged = _Staged(path, data, target=target, handle=handle, temporary=temporary,
+                     replace=replace)
     try:
-        try:
-            _write_all(handle, data)
-            os.fsync(handle)
-            os.fchmod(handle, _mode(existing))
-            if replace:
-                os.replace(temporary, target)
-            else:
-                os.link(temporary, target)
-                os.unlink(temporary)
-        finally:
-            os.close(handle)  # releases the lock, after the rename
+        _write_all(handle, data)
+        os.fsync(handle)
+        os.fchmod(handle, _mode(existing))
     except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, FileExistsError) and not replace:
-            raise OutputExists(path, "output-exists", "exists") from None
+        staged.discard()
         if isinstance(error, OSError):
             raise OutputError(path, "output-unwritable",
                               f"cannot be written: {_reason(error)}") from None
         raise
-    _sync_folder(target.parent)
-    return path
+    return staged
 
 
 def sweep_stale(target: Path) -> list[Path]:

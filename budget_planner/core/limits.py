@@ -24,3 +24,5 @@ TEXT_CHARACTERS = 32_767
 SUGGESTION_CANDIDATES = 16
 #: Known names a message lists ("sources: EC, NATIONAL, ... and 1,990 more").
 NAMES_LISTED = 10
+#: Points one sweep solves: the product of its axes' values, checked before the grid is built.
+SWEEP_POINTS = 100_000

@@ -24,7 +24,9 @@ share no constraint, and the staged optimum of each is unique.
 from __future__ import annotations
 
 import itertools
+import math
 import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -36,9 +38,9 @@ from ..planfile.rules import parse_share
 from ..core.model import Plan, Problem
 from ..core.money import CENT, MoneyError, display, from_cents, parse_money
 from .allocation import Prepared, SolvedComponents, solve_prepared
+from ..core.limits import SWEEP_POINTS
 
 KINDS = ("cap", "min", "max", "claim")
-MAX_POINTS = 100_000
 #: Below this many points a pool costs more than it saves.
 PARALLEL_FROM = 64
 #: The finest step a break-even is refined to: a cent, or a hundredth of a percent.
@@ -186,8 +188,8 @@ def parse_vary(text: str, plan: Plan) -> tuple[Axis | None, list[Problem]]:
         report("vary-invalid", "STEP must be more than zero")
     elif stop < start:
         report("vary-invalid", "STOP is below START")
-    elif (stop - start) / step >= MAX_POINTS:
-        report("vary-too-many", f"more than {MAX_POINTS:,} values; take a larger STEP")
+    elif (stop - start) / step >= SWEEP_POINTS:
+        report("vary-too-many", f"more than {SWEEP_POINTS:,} values; take a larger STEP")
     if problems:
         return None, problems
     count = int((stop - start) / step) + 1
@@ -308,7 +310,10 @@ _WORKER: PointSolver | None = None
 
 
 def _start_worker(plan: Plan, axes: tuple[Axis, ...], solver: str) -> None:
+    """A worker leaves Ctrl-C to the main process, which stops the pool (a worker that took
+    it too would print a traceback of its own)."""
     global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = PointSolver(plan, axes, solver)
 
 
@@ -326,14 +331,22 @@ def cores() -> int:
 
 
 def workers(points: int, jobs: int | None = None) -> int:
-    """How many processes solve `points` points: one when a pool would not pay."""
+    """How many processes solve `points` points: one when a pool would not pay, and never
+    more than the cores (more processes solve no faster, and each holds a solver in memory)."""
     if points < PARALLEL_FROM:
         return 1
-    return max(1, min(jobs or cores(), points))
+    return max(1, min(jobs or cores(), cores(), points))
+
+
+def grid_size(axes: Sequence[Axis]) -> int:
+    """How many points the axes make, known before the grid is built."""
+    return math.prod(len(axis.values) for axis in axes)
 
 
 def grid(axes: Sequence[Axis]) -> list[tuple[Decimal, ...]]:
-    """Every point, the first parameter varying slowest."""
+    """Every point, the first parameter varying slowest (at most SWEEP_POINTS)."""
+    if grid_size(axes) > SWEEP_POINTS:
+        raise ValueError(f"a sweep of more than {SWEEP_POINTS:,} points")
     return list(itertools.product(*(axis.values for axis in axes)))
 
 

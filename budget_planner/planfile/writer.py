@@ -12,6 +12,7 @@ from decimal import Decimal
 from ..core.actuals import Reporting
 from ..core.model import Commitment, Line, Period, Plan
 from ..core.money import CENT
+from ..core.text import terminal_text
 from .rules import funding_toml
 
 SEPARATOR = "# " + "-" * 93
@@ -89,7 +90,9 @@ def _period(period: Period) -> list[str]:
 def plan_toml(plan: Plan, *, comment: str = "") -> str:
     """The plan as one TOML file (included files are merged in); `comment` heads the file."""
     programme = plan.programme
-    out = [f"# {text}".rstrip() for text in comment.split("\n")] if comment else []
+    # A TOML comment may hold no control character (a CR in a workbook's name would make the
+    # file unreadable): each is written as its escape.
+    out = [f"# {terminal_text(text)}".rstrip() for text in comment.split("\n")] if comment else []
     if out:
         out.append("")
     out += ["[programme]", f"name = {toml_string(programme.name)}",

@@ -14,9 +14,11 @@ from typing import Any
 
 from .palette import MUTED_COLOUR, UNFUNDED_COLOUR, series_colour
 
-#: matplotlib settings of every chart: a fixed salt for SVG ids, text kept as text.
+#: matplotlib settings of every chart: a fixed salt for SVG ids, text kept as text, and
+#: plan text drawn as written: with `text.parse_math` off, a name such as `$\foo{$` is not
+#: read as mathtext (which fails on it, or draws something else).
 STYLE = {"svg.hashsalt": "budget-planner", "svg.fonttype": "none", "font.size": 9,
-      "font.family": "DejaVu Sans"}
+         "font.family": "DejaVu Sans", "text.parse_math": False, "text.usetex": False}
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 
 

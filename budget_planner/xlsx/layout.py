@@ -33,6 +33,8 @@ PERIOD_HEADER, STATED_HEADER = "Period", "Stated total"
 PROGRAMME_LABEL = "Programme total"
 
 #: A period sheet's columns: Id, Activity, Amount, one column a source, then Notes.
+#: The bounds of a worksheet.
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 ID_COL, ACTIVITY_COL, AMOUNT_COL, FIRST_SOURCE_COL = 0, 1, 2, 3
 #: The header rows of the sheets' tables.
 PERIOD_HEADER_ROW, SUMMARY_HEADER_ROW, SOURCES_HEADER_ROW, FINDINGS_HEADER_ROW = 3, 4, 3, 3

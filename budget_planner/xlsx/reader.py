@@ -23,7 +23,7 @@ from typing import Any
 
 from ..planfile.loader import LINE_ID, load_plan
 from ..core.model import Finding, Line, Period, Plan, Problem, mark
-from ..core.money import CENT, MoneyError, display, parse_money
+from ..core.money import CENT, MAX_AMOUNT, MoneyError, display, parse_money
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
 from ..engine.reconcile import Reconciliation, reconcile
@@ -172,9 +172,10 @@ def _amount(reader: _Reader, grid: Grid, row: int, col: int,
         if stored is not None and float(value) == cell_number(stored):
             return True, stored  # unchanged: keep the exact amount, digits beyond a double too
         exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        cents = exact.quantize(CENT)
-        if abs(exact - cents) <= Decimal("0.000001"):  # a binary float's noise, not a decimal
-            exact = cents
+        if exact.is_finite() and abs(exact) <= MAX_AMOUNT:  # else parse_money says what is wrong
+            cents = exact.quantize(CENT)
+            if abs(exact - cents) <= Decimal("0.000001"):  # a binary float's noise, not a decimal
+                exact = cents
         text = format(exact, "f")
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("€", "").strip()
@@ -400,7 +401,7 @@ def _check_total(reader: _Reader, grid: Grid, stored: Period, total_row: int,
     """A period total must be a formula that covers every line."""
     cell = grid[total_row, columns.amount]
     where = grid.where(total_row, columns.amount)
-    if cell.formula is None:
+    if cell.formula is None or _detached(cell.formula):
         _overwritten(reader, grid.name, where, cell, f"the total of period {stored.id}",
                      period=stored.id)
         return
@@ -417,14 +418,44 @@ def _check_total(reader: _Reader, grid: Grid, stored: Period, total_row: int,
                 "insert lines inside the table", period=stored.id)
 
 
+#: A string in a formula, a name or cell reference in it (not a function), and a number's
+#: exponent (`1E3`), which is neither.
+_FORMULA_STRING = re.compile(r'"[^"]*"')
+_FORMULA_NAME = re.compile(r"(?<![A-Za-z0-9_.$])([A-Za-z_\\$][A-Za-z0-9_.$]*)(\s*\()?")
+
+
+def _detached(formula: str) -> str | None:
+    """Why a formula no longer follows the workbook's cells, or None: it refers to another
+    workbook (`[1]Sheet1!$A$1`), or to no cell and no name at all (`=600`), which is a typed
+    number in a formula's clothes."""
+    body = _FORMULA_STRING.sub("", formula)
+    if "[" in body:
+        return "refers to another workbook"
+    if not any(not call and name.upper() not in ("TRUE", "FALSE")
+               for name, call in _FORMULA_NAME.findall(body)):
+        return "refers to no cell"
+    return None
+
+
 def _overwritten(reader: _Reader, sheet: str, where: str, cell: Cell, what: str,
                  period: str | None = None) -> None:
     value = cell.value
-    if value is None or where in reader.findings:
+    if where in reader.findings:
+        return
+    if cell.formula is not None:
+        reader.findings[where] = Finding(
+            "error", "total-overwritten",
+            f"{where}, {what}, holds the formula {cell.formula}, which {_detached(cell.formula)}, "
+            "instead of its formula, so it no longer follows the lines; restore the formula or "
+            "rebuild the workbook", period=period)
+        return
+    if value is None:
         return
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        shown = display(Decimal(repr(value)))
-        actual: Decimal | None = Decimal(repr(value)).quantize(CENT)
+        number = Decimal(repr(value))
+        fits = number.is_finite() and abs(number) <= MAX_AMOUNT  # 1e30 has no cents to show
+        shown = display(number) if fits else repr(value)
+        actual: Decimal | None = number.quantize(CENT) if fits else None
         kind = "number"
     else:
         shown, actual, kind = repr(str(value)), None, "value"
@@ -473,7 +504,7 @@ def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
                 break
             for row, col in _cells_in(grid, bounds):
                 cell = grid[row, col]
-                if cell.formula is None:
+                if cell.formula is None or _detached(cell.formula):
                     _overwritten(reader, sheet, grid.where(row, col), cell, labels[name],
                                  period=periods.get(name))
 

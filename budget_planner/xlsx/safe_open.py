@@ -9,6 +9,7 @@ cells mean is `reader`'s business.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import warnings
 import zipfile
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .layout import cell_name
+from .layout import MAX_COLUMN, MAX_ROW, cell_name
 
 #: A workbook whose parts unpack to more than this is refused before it is parsed.
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -28,8 +29,11 @@ RATIO_FLOOR = 1024 * 1024
 #: More parts, or filled cells, than the workbook of a plan of 100,000 lines has.
 MAX_PARTS = 10_000
 MAX_CELLS = 3_000_000
-#: The bounds of a worksheet.
-MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+#: More sheets than a plan's workbook has (a sheet a period: at most 301 periods of a year
+#: each from 1900 to 2200, and seven more), and more shared strings than the workbook of the
+#: largest plan accepted (INPUT_BYTES) has.
+MAX_SHEETS = 400
+MAX_SHARED_STRINGS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,39 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
                            f"its part {part.filename!r} declares a DTD or entities, which a "
                            "workbook never needs and which can make a reader fetch files or "
                            "expand text without bound; refused")
+    sheets, strings = _count_elements(archive, parts)
+    if sheets > MAX_SHEETS:
+        raise Refused("workbook-too-large", f"has {sheets:,} sheets; a budget workbook has at "
+                                             f"most {MAX_SHEETS:,}")
+    if strings > MAX_SHARED_STRINGS:
+        raise Refused("workbook-too-large", f"has {strings:,} shared strings; a budget workbook "
+                                             f"has at most {MAX_SHARED_STRINGS:,}")
+
+
+#: A sheet of the workbook part, or a shared string, with any namespace prefix.
+_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(sheet|si)[\s/>]")
+
+
+def _count_elements(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> tuple[int, int]:
+    """How many sheets and shared strings the workbook declares, counted in the XML itself
+    (whatever its parts are named) before any XML is parsed: each costs the reader time, and
+    the counts are bounded before that time is spent."""
+    counts = {b"sheet": 0, b"si": 0}
+    for part in parts:
+        if part.is_dir() or not part.filename.lower().endswith(".xml"):
+            continue
+        with archive.open(part) as stream:
+            tail = b""
+            while chunk := stream.read(1 << 20):
+                block = tail + chunk
+                end = max(0, len(block) - 64)  # an element starting later is counted next time
+                for found in _ELEMENT.finditer(block):
+                    if found.start() < end:
+                        counts[found.group(1)] += 1
+                tail = block[end:]
+            for found in _ELEMENT.finditer(tail):
+                counts[found.group(1)] += 1
+    return counts[b"sheet"], counts[b"si"]
 
 
 def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
@@ -212,6 +249,10 @@ def _grids(formulas: Any, values: Any) -> dict[str, Grid]:
             if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
                 raise Refused("damaged-workbook", f"sheet {name!r} has a cell at row {row:,}, "
                                                    f"column {col:,}, outside any worksheet")
+            if isinstance(value, MissingString):
+                raise Refused("damaged-workbook", f"{name}!{cell_name(row - 1, col - 1)} refers "
+                                                   f"to shared string {value.index:,}, but the "
+                                                   f"workbook has {value.count:,}")
             count += 1
             if count > MAX_CELLS:
                 raise Refused("workbook-too-large", f"holds more than {MAX_CELLS:,} filled "
@@ -247,7 +288,7 @@ def _present_cells(book: Any, sheet: Any) -> Iterator[tuple[int, int, Any, str]]
         options = {"data_only": book.data_only, "epoch": book.epoch,
                    "date_formats": book._date_formats,
                    "timedelta_formats": book._timedelta_formats}
-        strings = sheet._shared_strings
+        strings = _CheckedStrings(sheet._shared_strings)
     except (ImportError, AttributeError):  # pragma: no cover - another openpyxl: the slow way
         for cells in sheet.iter_rows():
             for cell in cells:
@@ -258,6 +299,27 @@ def _present_cells(book: Any, sheet: Any) -> Iterator[tuple[int, int, Any, str]]
         for _, cells in WorkSheetParser(source, strings, **options).parse():
             for cell in cells:
                 yield cell["row"], cell["column"], cell["value"], cell["data_type"]
+
+
+class MissingString:
+    """What a cell gives that names a shared string the workbook does not have."""
+
+    def __init__(self, index: int, count: int):
+        self.index, self.count = index, count
+
+
+class _CheckedStrings:
+    """The shared strings as a cell's index reaches them: an index outside the table (-1 would
+    read the last string, 99999 fail naming no cell) gives a MissingString, which `_grids`
+    reports at its cell."""
+
+    def __init__(self, strings: Any):
+        self.strings = strings
+
+    def __getitem__(self, index: int) -> Any:
+        if 0 <= index < len(self.strings):
+            return self.strings[index]
+        return MissingString(index, len(self.strings))
 
 
 def _first_line(error: BaseException) -> str:

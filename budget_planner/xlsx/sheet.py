@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import display
-from .document import written_number
+from .document import FORMULA_START, written_number
 from .measure import (FONT_NAME, FONT_SIZE, STORED_PADDING, line_count, row_height, text_px,
                       widest_word_px, width_for)
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
 
 #: Text that a spreadsheet would run as a formula if typed; such text is stored as text.
-FORMULA_START = ("=", "+", "-", "@")
 #: Currency symbols for chart axes; other currencies show their code.
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 HEADER_FILL, INPUT_FILL, BAND_FILL = "#DDE4EE", "#FFFBEA", "#F2F4F8"

@@ -29,10 +29,10 @@ from ..engine.reconcile import reconcile
 from ..views.dates import DocumentDate, document_date
 from ..views.funding_rules import funding_rules
 from ..views.palette import UNFUNDED_COLOUR, source_colours
-from .document import deterministic_book, finished_bytes
+from .document import WorkbookError, deterministic_book, finished_bytes
 from .figures import WorkbookFigures, workbook_figures
 from .phasing_sheet import phasing_sheet
-from .layout import (ABOUT, ACTIVITY_COL, ACTIVITY_HEADER, ALLOCATED_COL, ALLOCATION,
+from .layout import (MAX_COLUMN, ABOUT, ACTIVITY_COL, ACTIVITY_HEADER, ALLOCATED_COL, ALLOCATION,
                      ALLOCATION_ACTIVITY_COL, AMOUNT_COL, BINDING_COL, CAP_COL, COMPUTED_COL,
                      DIFFERENCE_COL, FINDINGS, FINDINGS_HEADER_ROW, FIRST_SOURCE_COL, ID_COL,
                      ID_HEADER, NOTES_HEADER, PERIOD_COL, PERIOD_HEADER, PERIOD_HEADER_ROW,
@@ -715,6 +715,11 @@ def build_workbook(plan: Plan, allocation: AllocationResult | None = None, *,
     reconciliation = reconcile(plan, funding=(*funding_findings(plan), *phased.n_plus_n_findings))
     figures = workbook_figures(plan, reconciliation, allocation, phased)
     layout = workbook_layout(plan, allocation, phased)
+    spare = MAX_COLUMN - 1 - layout.allocation.reason_col  # the widest sheet's last column
+    if spare < 0:
+        raise WorkbookError(f"the plan has {len(plan.sources):,} funding sources, a column each; "
+                            f"a sheet has {MAX_COLUMN:,} columns, so a workbook holds "
+                            f"{len(plan.sources) + spare:,} sources at most")
     book, buffer = deterministic_book(
         f"{plan.programme.name}: budget", "Programme budget and co-financing",
         f"Built by budget-planner {__version__} from plan {plan.name}", date.when)

@@ -22,7 +22,7 @@ import pytest
 
 from budget_planner.planfile.loader import load_plan
 from budget_planner.xlsx.reader import load_workbook_plan, read_workbook, reconcile_workbook
-from budget_planner.xlsx.safe_open import MAX_UNPACKED
+from budget_planner.core.limits import WORKBOOK_BYTES
 
 from tests.support.plans import ROOT, SMALL_PLAN
 from tests.support.workbooks import (add_zip_bomb, build_plan_workbook, declare_entity, drop_name,
@@ -142,8 +142,8 @@ def test_a_zip_bomb_part_is_refused_by_its_ratio(workbook, tmp_path):
 
 
 def test_a_workbook_unpacking_past_the_limit_is_refused(workbook):
-    """Parts small enough for the ratio check that add up to more than MAX_UNPACKED."""
-    parts = MAX_UNPACKED // 1_000_000 + 1
+    """Parts small enough for the ratio check that add up to more than WORKBOOK_BYTES."""
+    parts = WORKBOOK_BYTES // 1_000_000 + 1
     out = io.BytesIO(workbook.read_bytes())
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
         for number in range(parts):
@@ -166,7 +166,7 @@ def test_too_many_parts_are_refused(workbook):
 def test_a_file_too_large_to_be_a_workbook_is_refused_unread(tmp_path):
     big = tmp_path / "big.xlsx"
     with big.open("wb") as stream:  # sparse: no disk space used
-        stream.truncate(MAX_UNPACKED + 1)
+        stream.truncate(WORKBOOK_BYTES + 1)
     read = read_workbook(big)
     assert [p.code for p in read.problems] == ["workbook-too-large"]
 
@@ -283,12 +283,12 @@ def test_a_cell_outside_any_worksheet_is_damage(workbook, reference):
 
 
 def test_a_stored_plan_larger_than_any_plan(workbook, monkeypatch):
-    monkeypatch.setattr("budget_planner.xlsx.reader.MAX_PLAN_TEXT", 100)
+    monkeypatch.setattr("budget_planner.xlsx.reader.STORED_PLAN_CHARACTERS", 100)
     assert codes(workbook) == [("_plan", "workbook-too-large")]
 
 
 def test_more_filled_cells_than_a_budget_workbook_has(workbook, monkeypatch):
-    monkeypatch.setattr("budget_planner.xlsx.safe_open.MAX_CELLS", 50)
+    monkeypatch.setattr("budget_planner.xlsx.safe_open.WORKBOOK_CELLS", 50)
     read = read_workbook(workbook)
     assert [p.code for p in read.problems] == ["workbook-too-large"]
     assert "more than 50 filled cells" in read.problems[0].message

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 MIB = 1024 * 1024
 
-#: A plan with every file it includes, or one scenario file, in bytes (32 MiB: about
-#: 300,000 budget lines, three times the largest plan the benchmarks use).
-INPUT_BYTES = 32 * MIB
+#: A plan with every file it includes, or one scenario file, in bytes (16 MiB: about
+#: 150,000 budget lines, half as many again as the largest plan the benchmarks use, whose
+#: workbook `build` makes in about 1.5 GiB of memory).
+INPUT_BYTES = 16 * MIB
 #: Files one plan may include, directly or through other included files.
 INCLUDED_FILES = 1_000
 #: How deep includes may nest (a file that includes a file that includes ...).
@@ -26,3 +27,26 @@ SUGGESTION_CANDIDATES = 16
 NAMES_LISTED = 10
 #: Points one sweep solves: the product of its axes' values, checked before the grid is built.
 SWEEP_POINTS = 100_000
+
+# Workbooks read by `import`, `check WORKBOOK` and `diff` (they may come from anyone). The
+# zip directory is checked before anything is unpacked, and the XML counted before it is
+# parsed; the workbook of a plan of 100,000 lines unpacks to about 29 MB and holds about
+# 450,000 filled cells and 370,000 shared strings.
+
+#: The file, and all its parts unpacked, in bytes.
+WORKBOOK_BYTES = 200 * MIB
+#: Parts (files inside the zip archive).
+WORKBOOK_PARTS = 10_000
+#: A part unpacking to more than this many times its packed size is a zip bomb...
+ZIP_RATIO = 100
+#: ...once it unpacks to more than this many bytes (small parts of markup compress well).
+ZIP_RATIO_FROM = 1 * MIB
+#: Sheets: a plan has at most 301 periods (one a year from 1900 to 2200), a sheet each, and
+#: seven more.
+WORKBOOK_SHEETS = 400
+#: Shared strings: more than the workbook of the largest plan accepted (INPUT_BYTES) needs.
+SHARED_STRINGS = 1_000_000
+#: Filled cells, in all sheets together.
+WORKBOOK_CELLS = 3_000_000
+#: Characters of the plan kept in the hidden `_plan` sheet.
+STORED_PLAN_CHARACTERS = 64 * MIB

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..planfile.loader import LINE_ID, load_plan
 from ..core.model import Finding, Line, Period, Plan, Problem, mark
+from ..core.limits import STORED_PLAN_CHARACTERS
 from ..core.money import CENT, MAX_AMOUNT, MoneyError, display, parse_money
 from ..planfile.writer import plan_toml
 from ..engine.allocation import funding_findings
@@ -35,8 +36,6 @@ from .layout import (ACTIVITY_COL, ACTIVITY_HEADER, AMOUNT_COL, AMOUNT_HEADER, F
                      period_total_names, source_total_names)
 from .safe_open import MAX_COLUMN, MAX_ROW, Cell, Grid, Refused, open_workbook
 
-#: The plan kept in the `_plan` sheet: a plan of 100,000 lines has about 11 million characters.
-MAX_PLAN_TEXT = 64 * 1024 * 1024
 #: Where the layout puts things, counted from one as the grids count: columns of a period
 #: sheet and of the Summary's period table, and the `_plan` sheet's first row and plan text.
 ID, ACTIVITY, AMOUNT, PERIOD = ID_COL + 1, ACTIVITY_COL + 1, AMOUNT_COL + 1, PERIOD_COL + 1
@@ -118,7 +117,7 @@ def _stored_plan(reader: _Reader, grids: dict[str, Grid]) -> Plan | None:
             by_row.setdefault(row, []).append((col, cell.value))
     text = "\n".join("".join(str(value or "") for _, value in sorted(by_row.get(row, ())))
                      for row in range(TEXT_ROW, grid.max_row + 1)) + "\n"
-    if len(text) > MAX_PLAN_TEXT:
+    if len(text) > STORED_PLAN_CHARACTERS:
         reader.problem(PLAN_SHEET, "workbook-too-large",
                        f"the stored plan has {len(text):,} characters, more than any budget plan")
         return None

@@ -18,22 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.limits import (SHARED_STRINGS, WORKBOOK_BYTES, WORKBOOK_CELLS, WORKBOOK_PARTS,
+                           WORKBOOK_SHEETS, ZIP_RATIO, ZIP_RATIO_FROM)
 from .layout import MAX_COLUMN, MAX_ROW, cell_name
 
-#: A workbook whose parts unpack to more than this is refused before it is parsed.
-MAX_UNPACKED = 200 * 1024 * 1024
-#: A part unpacking to more than this many times its packed size is a zip bomb...
-MAX_RATIO = 100
-#: ...once it unpacks to more than this (small parts of repeated markup compress well).
-RATIO_FLOOR = 1024 * 1024
-#: More parts, or filled cells, than the workbook of a plan of 100,000 lines has.
-MAX_PARTS = 10_000
-MAX_CELLS = 3_000_000
-#: More sheets than a plan's workbook has (a sheet a period: at most 301 periods of a year
-#: each from 1900 to 2200, and seven more), and more shared strings than the workbook of the
-#: largest plan accepted (INPUT_BYTES) has.
-MAX_SHEETS = 400
-MAX_SHARED_STRINGS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +101,7 @@ def _check_file(path: Path) -> None:
         raise Refused("not-a-file", "is a directory, not a workbook")
     if not stat.S_ISREG(info.st_mode):
         raise Refused("not-a-file", "is not a regular file (a pipe or a device)")
-    if info.st_size > MAX_UNPACKED:
+    if info.st_size > WORKBOOK_BYTES:
         raise Refused("workbook-too-large",
                        f"is {info.st_size:,} bytes, more than a budget workbook needs")
     try:
@@ -137,15 +125,15 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
     refuse XML that declares a DTD or entities: external entities read files, nested ones
     expand without bound, and a workbook needs neither."""
     parts = archive.infolist()
-    if len(parts) > MAX_PARTS:
+    if len(parts) > WORKBOOK_PARTS:
         raise Refused("workbook-too-large",
                        f"has {len(parts):,} parts, more than a budget workbook needs")
     unpacked = sum(part.file_size for part in parts)
-    if unpacked > MAX_UNPACKED:
+    if unpacked > WORKBOOK_BYTES:
         raise Refused("workbook-too-large",
                        f"unpacks to {unpacked:,} bytes, more than a budget workbook needs")
     for part in parts:
-        if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * part.compress_size:
+        if part.file_size > ZIP_RATIO_FROM and part.file_size > ZIP_RATIO * part.compress_size:
             raise Refused("zip-bomb",
                            f"its part {part.filename!r} unpacks to {part.file_size:,} bytes, "
                            f"{part.file_size // max(part.compress_size, 1):,} times its packed "
@@ -157,12 +145,12 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
                            "workbook never needs and which can make a reader fetch files or "
                            "expand text without bound; refused")
     sheets, strings = _count_elements(archive, parts)
-    if sheets > MAX_SHEETS:
+    if sheets > WORKBOOK_SHEETS:
         raise Refused("workbook-too-large", f"has {sheets:,} sheets; a budget workbook has at "
-                                             f"most {MAX_SHEETS:,}")
-    if strings > MAX_SHARED_STRINGS:
+                                             f"most {WORKBOOK_SHEETS:,}")
+    if strings > SHARED_STRINGS:
         raise Refused("workbook-too-large", f"has {strings:,} shared strings; a budget workbook "
-                                             f"has at most {MAX_SHARED_STRINGS:,}")
+                                             f"has at most {SHARED_STRINGS:,}")
 
 
 #: A sheet of the workbook part, or a shared string, with any namespace prefix.
@@ -254,8 +242,8 @@ def _grids(formulas: Any, values: Any) -> dict[str, Grid]:
                                                    f"to shared string {value.index:,}, but the "
                                                    f"workbook has {value.count:,}")
             count += 1
-            if count > MAX_CELLS:
-                raise Refused("workbook-too-large", f"holds more than {MAX_CELLS:,} filled "
+            if count > WORKBOOK_CELLS:
+                raise Refused("workbook-too-large", f"holds more than {WORKBOOK_CELLS:,} filled "
                                                      "cells, more than a budget workbook needs")
             grid.cells[(row, col)] = (Cell(None, str(value)) if data_type == "f"
                                       else Cell(value))

@@ -110,7 +110,19 @@ SETUPS: dict[str, Callable[..., object]] = {
     "drop-sheet": lambda work, name, sheet: hostile.drop_sheet(work / name, sheet),
     "drop-name": lambda work, name, defined: hostile.drop_name(work / name, defined),
     "set": lambda work, name, cell, value: hostile.set_cell(work / name, cell, value),
+    "shared-string": lambda work, name, cell, index: hostile.shared_string_index(
+        work / name, cell, index),
+    "symlink": lambda work, name, target: (work / name).symlink_to(target),
+    "pad": lambda work, name, mebibytes: _pad(work / name, int(mebibytes)),
 }
+
+
+def _pad(path: Path, mebibytes: int) -> None:
+    """Grow a TOML file by comment lines to `mebibytes` MiB: a file too large to commit."""
+    line = b"# " + b"-" * 1021 + b"\n"
+    with path.open("ab") as stream:
+        for _ in range(mebibytes * 1024):
+            stream.write(line)
 
 
 def snapshot(folder: Path) -> dict[str, bytes | str]:

@@ -210,6 +210,27 @@ def set_cell(path: Path, where: str, value: str) -> Path:
     return path
 
 
+def shared_string_index(path: Path, where: str, index: str) -> Path:
+    """Make the text cell `Sheet!C5` refer to shared string `index` (-1, or past the table's
+    end), as a damaged or forged workbook would."""
+    import openpyxl
+
+    sheet, cell = where.rsplit("!", 1)
+    book = openpyxl.load_workbook(path, read_only=True)
+    part = f"xl/worksheets/sheet{book.sheetnames.index(sheet) + 1}.xml"
+    book.close()
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        text, count = re.subn(rf'(<c r="{cell}"[^>]*t="s"[^>]*><v>)\d+(</v>)',
+                              rf"\g<1>{index}\g<2>", data.decode("utf-8"))
+        assert count == 1, f"{where} is not a shared-string cell"
+        return text.encode("utf-8")
+
+    return rewrite_parts(path, change)
+
+
 def plain_workbook(path: Path) -> Path:
     import openpyxl
 

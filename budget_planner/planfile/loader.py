@@ -167,12 +167,13 @@ class Document:
 
 def read_document(path: Path | str, problems: list[Problem], *, shown: str | None = None,
                   at: tuple[Document, str] | None = None,
-                  budget: int = INPUT_BYTES) -> Document | None:
+                  budget: int | None = None) -> Document | None:
     """Read one TOML file. A file that cannot be read is reported (at `at`, the field that named
     it, when there is one) and gives None. A file larger than `budget` bytes (what is left of
     INPUT_BYTES for the plan it belongs to) is refused before it is read."""
     path = Path(path)
     shown = shown or str(path)
+    budget = INPUT_BYTES if budget is None else budget
 
     def fail(code: str, message: str, lineno: int | None = None) -> None:
         if at is not None:
@@ -314,7 +315,7 @@ class _Collected:
     #: Every file read, by its real path, with the name it was shown under: each is read once.
     read: dict[str, str] = field(default_factory=dict)
     #: Bytes the plan's remaining files may hold (INPUT_BYTES for all of them together).
-    budget: int = INPUT_BYTES
+    budget: int = field(default_factory=lambda: INPUT_BYTES)
 
 
 def _collect(path: Path, shown: str, collected: _Collected, chain: tuple[str, ...] = (),

@@ -400,7 +400,7 @@ def _check_total(reader: _Reader, grid: Grid, stored: Period, total_row: int,
     """A period total must be a formula that covers every line."""
     cell = grid[total_row, columns.amount]
     where = grid.where(total_row, columns.amount)
-    if cell.formula is None or _detached(cell.formula):
+    if cell.formula is None or detached_formula(cell.formula):
         _overwritten(reader, grid.name, where, cell, f"the total of period {stored.id}",
                      period=stored.id)
         return
@@ -423,7 +423,7 @@ _FORMULA_STRING = re.compile(r'"[^"]*"')
 _FORMULA_NAME = re.compile(r"(?<![A-Za-z0-9_.$])([A-Za-z_\\$][A-Za-z0-9_.$]*)(\s*\()?")
 
 
-def _detached(formula: str) -> str | None:
+def detached_formula(formula: str) -> str | None:
     """Why a formula no longer follows the workbook's cells, or None: it refers to another
     workbook (`[1]Sheet1!$A$1`), or to no cell and no name at all (`=600`), which is a typed
     number in a formula's clothes."""
@@ -444,9 +444,9 @@ def _overwritten(reader: _Reader, sheet: str, where: str, cell: Cell, what: str,
     if cell.formula is not None:
         reader.findings[where] = Finding(
             "error", "total-overwritten",
-            f"{where}, {what}, holds the formula {cell.formula}, which {_detached(cell.formula)}, "
-            "instead of its formula, so it no longer follows the lines; restore the formula or "
-            "rebuild the workbook", period=period)
+            f"{where}, {what}, holds the formula {cell.formula}, which "
+            f"{detached_formula(cell.formula)}, instead of its formula, so it no longer follows "
+            "the lines; restore the formula or rebuild the workbook", period=period)
         return
     if value is None:
         return
@@ -503,7 +503,7 @@ def _formula_cells(reader: _Reader, grids: dict[str, Grid], plan: Plan) -> None:
                 break
             for row, col in _cells_in(grid, bounds):
                 cell = grid[row, col]
-                if cell.formula is None or _detached(cell.formula):
+                if cell.formula is None or detached_formula(cell.formula):
                     _overwritten(reader, sheet, grid.where(row, col), cell, labels[name],
                                  period=periods.get(name))
 

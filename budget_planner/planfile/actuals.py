@@ -26,6 +26,7 @@ from typing import Any
 
 from ..core.actuals import COLUMNS, REQUIRED_COLUMNS, STATUSES, Actuals
 from ..core.model import Plan, Problem
+from ..core.limits import INPUT_BYTES, MIB
 from ..core.money import CENT, MAX_AMOUNT
 from .fields import suggest
 
@@ -148,15 +149,20 @@ def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem
     except (OSError, ValueError) as error:
         return fail("file-unreadable", f"cannot be read: {getattr(error, 'strerror', None) or error}")
     with os.fdopen(handle, "rb") as stream:
-        mode = os.fstat(handle).st_mode
-        if stat.S_ISDIR(mode):
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
             return fail("not-a-file", f"is a directory, not {what}")
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(status.st_mode):
             return fail("not-a-file", f"is not a regular file (a pipe or a device); give {what}")
+        too_large = fail("input-too-large", f"is more than {INPUT_BYTES // MIB} MiB; {what} may "
+                                            f"be at most {INPUT_BYTES // MIB} MiB")
+        if status.st_size > INPUT_BYTES:  # checked before reading, and while reading
+            return too_large
         try:
-            return stream.read(), None
+            raw = stream.read(INPUT_BYTES + 1)
         except OSError as error:
             return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
+        return (raw, None) if len(raw) <= INPUT_BYTES else too_large
 
 
 def split_notes(text: str) -> tuple[list[str], str | None, str, int]:

@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 from ..core.money import CENT, cents_text, display, money_text
+from ..core.text import terminal_text
 from ..engine.actuals import Figures, Progress
-from .render import finding_json, markdown_table, text_table, to_csv, to_json
+from .render import finding_json, markdown_table, markdown_text, text_table, to_csv, to_json
 
 FIGURES = ("amount", "planned_to_date", "actual", "validated", "variance", "percent",
            "remaining")
@@ -113,8 +114,9 @@ def _notes(result: Progress) -> list[str]:
 
 def progress_text(result: Progress) -> str:
     right = tuple(range(1, 8))
-    parts = [f"Progress of {result.programme_name} ({result.plan}) {as_of_text(result)}, "
-             f"amounts in {result.currency}", *_notes(result), "",
+    parts = [terminal_text(f"Progress of {result.programme_name} ({result.plan}) "
+                           f"{as_of_text(result)}, amounts in {result.currency}"),
+             *map(terminal_text, _notes(result)), "",
              text_table(["period", *FIGURE_HEADER], _totals_rows(result), right=right), "",
              text_table(["period", "line", *FIGURE_HEADER],
                         [[line.period, line.line, *_cells(line.figures)] for line in result.lines],
@@ -129,10 +131,12 @@ def progress_text(result: Progress) -> str:
 
 def progress_markdown(result: Progress) -> str:
     right = tuple(range(1, 8))
-    parts = [f"# Progress: {result.programme_name}", "",
-             f"Plan `{result.plan}` {as_of_text(result)}, amounts in {result.currency}. "
+    parts = [f"# Progress: {markdown_text(result.programme_name)}", "",
+             f"Plan {markdown_text(result.plan)} {as_of_text(result)}, amounts in "
+             f"{markdown_text(result.currency)}. "
              f"Status: **{'OK' if result.ok else 'ERRORS'}** ({summary_text(result)}).", ""]
-    parts += [f"> {note}" for note in _notes(result)] + ([""] if result.notes else [])
+    parts += [f"> {markdown_text(note)}" for note in _notes(result)] + (
+        [""] if result.notes else [])
     parts += ["## Periods", "", markdown_table(["period", *FIGURE_HEADER], _totals_rows(result),
                                                right=right), "",
               "## Sources", "", markdown_table(SOURCE_HEADER, _source_rows(result),

@@ -43,7 +43,11 @@ from budget_planner.xlsx.comparison import build_comparison_workbook
 from budget_planner.xlsx.workbook import build_workbook
 
 #: Drawn text holds characters no font has; matplotlib says so, and draws a box.
-pytestmark = pytest.mark.filterwarnings("ignore:Glyph .* missing from font:UserWarning")
+#: Long labels leave a chart no room for a tight layout. openpyxl drops the extensions it
+#: does not model.
+pytestmark = [pytest.mark.filterwarnings("ignore:Glyph .* missing from font:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Tight layout not applied:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Unknown extension:UserWarning")]
 FUZZ = settings(deadline=None, max_examples=25,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,138 @@ def test_a_pipe_is_written_whole_to_a_reader_that_comes_late(tmp_path):
     write_atomic(pipe, data)
     reader.join(WAIT)
     assert received == [data]
+
+
+# --- each refusal: its code, its message, the path it names --------------------------------------
+
+def refusal(path, content=b"x", *, more=()) -> tuple[str, str, str, str]:
+    with pytest.raises(OutputError) as refused:
+        files.write_all_atomic([(path, content), *more])
+    problem = refused.value.problem
+    return problem.file, problem.path, problem.code, problem.message
+
+
+def left_in(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_folder_is_refused_as_an_output(tmp_path):
+    (tmp_path / "out").mkdir()
+    assert refusal(tmp_path / "out") == (str(tmp_path / "out"), "", "output-is-directory",
+                                         "is a directory")
+    assert refusal(f"{tmp_path}/x/") == (f"{tmp_path}/x/", "", "output-names-a-folder",
+                                         "ends with '/', so it names a folder; give the name "
+                                         "of a file")
+
+
+def test_a_missing_folder_and_a_file_for_a_folder_are_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("plan.toml").write_text("")
+    assert refusal(Path("reports/check.txt")) == (
+        "reports/check.txt", "", "output-folder-missing", "the folder 'reports' does not exist")
+    assert refusal(Path("plan.toml/table.csv")) == (
+        "plan.toml/table.csv", "", "output-folder-is-a-file", "'plan.toml' is a file, not a folder")
+    assert left_in(tmp_path) == ["plan.toml"]
+
+
+def test_a_folder_nobody_may_write_in_is_named(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    monkeypatch.chdir(tmp_path)
+    assert refusal(Path("out.csv")) == ("out.csv", "", "output-unwritable",
+                                        "cannot write in '.': permission denied")
+
+
+def test_a_rename_that_fails_leaves_no_temporary_and_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"before")
+
+    def refuse(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    assert refusal(target)[2:] == ("output-unwritable", "cannot be written: no space left on device")
+    assert left_in(tmp_path) == ["out.csv"] and target.read_bytes() == b"before"
+
+
+def test_a_write_that_fails_leaves_no_temporary(tmp_path, monkeypatch):
+    def refuse(handle, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "write", refuse)
+    assert refusal(tmp_path / "out.csv")[2:] == ("output-unwritable",
+                                                  "cannot be written: no space left on device")
+    assert left_in(tmp_path) == []
+
+
+def test_an_interrupted_write_leaves_no_temporary_and_goes_on_interrupting(tmp_path, monkeypatch):
+    def interrupt(handle):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "out.csv", "x")
+    assert left_in(tmp_path) == []
+
+
+def test_every_output_waits_for_the_last_before_any_is_renamed(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.svg"
+    first.write_bytes(b"old a")
+    (tmp_path / "b.svg").mkdir()
+    assert refusal(first, b"new a", more=[(second, b"new b")])[2] == "output-is-directory"
+    assert first.read_bytes() == b"old a" and left_in(tmp_path) == ["a.csv", "b.svg"]
+    assert files.write_all_atomic([(first, "é"), (tmp_path / "c.txt", b"\x00")]) == [
+        first, tmp_path / "c.txt"]
+    assert first.read_bytes() == "é".encode("utf-8") and (tmp_path / "c.txt").read_bytes() == b"\x00"
+
+
+def test_outputs_naming_one_file_are_told_which(tmp_path):
+    files.distinct_outputs([None, tmp_path / "a", None, tmp_path / "b"])
+    with pytest.raises(OutputError) as refused:
+        files.distinct_outputs([tmp_path / "a", None, f"{tmp_path}/./a"])
+    problem = refused.value.problem
+    assert (problem.file, problem.code, problem.message) == (
+        f"{tmp_path}/./a", "output-twice",
+        f"is also the output {tmp_path / 'a'}; give each output its own file")
+
+
+def test_a_closed_stream_is_an_output_error(tmp_path):
+    read, write = os.pipe()
+    os.close(write)
+    os.close(read)
+    assert refusal(f"/dev/fd/{write}")[2:] == ("output-unwritable",
+                                              "cannot be written: bad file descriptor")
+
+
+def test_a_device_is_written_in_place(tmp_path):
+    assert files.write_all_atomic([("/dev/null", b"gone")]) == [Path("/dev/null")]
+    assert refusal("/dev/full")[2:] == ("output-unwritable",
+                                        "cannot be written: no space left on device")
+
+
+def test_a_pipe_that_cannot_be_opened_is_not_waited_for(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise PermissionError(13, "Permission denied")
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(files.os, "open", refuse)
+    started = time.monotonic()
+    assert refusal(pipe)[2:] == ("output-unwritable", "cannot be written: permission denied")
+    assert time.monotonic() - started < files.PIPE_READER_WAIT
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"before")
+    target.chmod(0o640)
+    write_atomic(target, "after")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640 and target.read_text() == "after"
+
+
+@pytest.mark.parametrize(("path", "shown"), [("plans/a.toml", "plans/a.toml"),
+                                             ("/home/someone/plans/a.toml", "a.toml")])
+def test_a_path_is_shown_without_the_machine_s_folders(path, shown):
+    assert files.shown_path(path) == shown

@@ -90,3 +90,91 @@ def test_lines_frame_holds_exact_amounts_and_marks(small_plan):
     assert list(frame["amount"]) == [Decimal("400.00"), Decimal("200.00"), Decimal("400.00")]
     assert sum(frame["amount"]) == Decimal("1000.00")
     assert frame[["EC", "NATIONAL"]].values.tolist() == [[True, True], [False, True], [True, False]]
+
+
+# --- every finding, whole, on plans built by hand ----------------------------------------------
+
+from budget_planner.core.model import Finding, Line, Period, Plan, Programme, Source  # noqa: E402
+
+D = Decimal
+
+
+def hand_plan(lines_a, lines_b, *, totals=("600", "400"), programme="1000") -> Plan:
+    sources = (Source("EC", "European Commission"), Source("NATIONAL", "National"))
+    return Plan("hand", Programme("Hand", "EUR", D(programme)), sources, (
+        Period("2020", "", 2020, 2020, D(totals[0]), tuple(lines_a)),
+        Period("2021", "", 2021, 2021, D(totals[1]), tuple(lines_b))))
+
+
+def line(line_id, amount, sources=("EC",), activity=None):
+    return Line(line_id, activity or f"Activity {line_id}",
+                None if amount is None else D(amount), tuple(sources))
+
+
+def test_a_clean_plan_has_no_finding_and_passes_strict():
+    result = reconcile(hand_plan([line("a", "600")], [line("b", "400", ("NATIONAL",))]))
+    assert result.findings == () and result.ok
+    assert not result.failed() and not result.failed(strict=True)
+    assert (result.count("error"), result.count("warning"), result.count("info")) == (0, 0, 0)
+    assert (result.plan, result.programme_name, result.currency) == ("hand", "Hand", "EUR")
+
+
+def test_exactly_one_warning_fails_strict_only():
+    result = reconcile(hand_plan([line("a", "600"), line("n", None)], [line("b", "400")]))
+    assert result.findings == (Finding("warning", "line-without-amount",
+                                       "'Activity n' has no amount", period="2020", line="n"),)
+    assert result.ok and not result.failed() and result.failed(strict=True)
+    assert result.failed(True) and not result.failed(False)
+
+
+def test_unfunded_lines_boundaries_and_count():
+    # A line of 0.00 without a source is no money unfunded; 0.50 is; the info counts both
+    # lines of money and adds them up.
+    result = reconcile(hand_plan(
+        [line("a", "599.50"), line("zero", "0", ()), line("half", "0.50", ())],
+        [line("b", "350"), line("u", "50", ())]))
+    assert result.findings == (
+        Finding("warning", "line-without-source", "'Activity half' (0.50) has no funding "
+                "source marked", period="2020", line="half", actual=D("0.50")),
+        Finding("warning", "line-without-source", "'Activity u' (50.00) has no funding source "
+                "marked", period="2021", line="u", actual=D("50")),
+        Finding("info", "unfunded-total", "2 line(s) with 50.50 in all have no funding source "
+                "marked", actual=D("50.50")))
+    assert result.ok and result.count("warning") == 2 and result.count("info") == 1
+
+
+def test_one_unfunded_line_is_counted_once():
+    result = reconcile(hand_plan([line("a", "600", ())], [line("b", "400")]))
+    assert result.findings[-1] == Finding(
+        "info", "unfunded-total", "1 line(s) with 600.00 in all have no funding source marked",
+        actual=D("600"))
+
+
+def test_totals_that_do_not_add_up_are_errors_with_their_figures():
+    result = reconcile(hand_plan([line("a", "600.01")], [line("b", "400")],
+                                 totals=("600", "399"), programme="1000"))
+    assert result.findings == (
+        Finding("error", "period-total-mismatch", "the lines of 2020 add up to 600.01, the "
+                "period states 600.00", period="2020", expected=D("600"), actual=D("600.01"),
+                difference=D("0.01")),
+        Finding("error", "period-total-mismatch", "the lines of 2021 add up to 400.00, the "
+                "period states 399.00", period="2021", expected=D("399"), actual=D("400"),
+                difference=D("1")),
+        Finding("error", "programme-total-mismatch", "all lines add up to 1,000.01, the "
+                "programme states 1,000.00", expected=D("1000"), actual=D("1000.01"),
+                difference=D("0.01")),
+        Finding("error", "period-totals-mismatch", "the stated period totals add up to 999.00, "
+                "the programme states 1,000.00", expected=D("1000"), actual=D("999"),
+                difference=D("-1")))
+    assert not result.ok and result.failed() and result.count("error") == 4
+    assert [(t.id, t.stated, t.computed, t.difference, t.ok) for t in result.periods] == [
+        ("2020", D("600"), D("600.01"), D("0.01"), False), ("2021", D("399"), D("400"), D("1"),
+                                                            False)]
+    assert (result.programme.id, result.programme.stated, result.programme.computed,
+            result.programme.ok) == ("programme", D("1000"), D("1000.01"), False)
+
+
+def test_funding_findings_come_last():
+    extra = Finding("warning", "funding-short", "short")
+    result = reconcile(hand_plan([line("a", "600", ())], [line("b", "400")]), funding=[extra])
+    assert result.findings[-1] == extra and len(result.findings) == 3

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench preview clean
+.PHONY: run test check bench preview mutate clean
 
 $(BIN)/budget-planner: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,13 @@ preview: $(BIN)/budget-planner
 	$(BIN)/python -m tests.support.print_preview
 	$(BIN)/python -m tests.support.preview docs/serve.png
 
+# Mutation testing of the core guards (money, reconcile, files, the whole-cent split); see
+# docs/mutation.md. Minutes, not part of `make test`.
+mutate: $(BIN)/budget-planner
+	$(BIN)/python -m pip install --quiet 'mutmut>=3.8,<4'
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python -m tests.support.mutation
+
 clean:
-	rm -rf $(VENV) output/preview output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png
+	rm -rf $(VENV) mutants output/preview output/*.xlsx output/*.html output/*.md output/*.json output/*.csv output/*.svg output/*.png

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -141,8 +142,8 @@ def test_a_pipe_nobody_reads_is_given_up_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "PIPE_READER_WAIT", 0.2)
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    with pytest.raises(OutputError, match="a pipe that no program reads"):
-        write_atomic(pipe, "lost")
+    assert refusal(pipe) == (str(pipe), "", "output-pipe-without-reader",
+                             "is a pipe that no program reads (waited 0.2 s)")
 
 
 def test_a_pipe_is_written_whole_to_a_reader_that_comes_late(tmp_path):
@@ -212,7 +213,8 @@ def test_a_rename_that_fails_leaves_no_temporary_and_the_old_file(tmp_path, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.os, "replace", refuse)
-    assert refusal(target)[2:] == ("output-unwritable", "cannot be written: no space left on device")
+    assert refusal(target) == (str(target), "", "output-unwritable",
+                               "cannot be written: no space left on device")
     assert left_in(tmp_path) == ["out.csv"] and target.read_bytes() == b"before"
 
 
@@ -261,14 +263,25 @@ def test_a_closed_stream_is_an_output_error(tmp_path):
     read, write = os.pipe()
     os.close(write)
     os.close(read)
-    assert refusal(f"/dev/fd/{write}")[2:] == ("output-unwritable",
-                                              "cannot be written: bad file descriptor")
+    assert refusal(f"/dev/fd/{write}") == (f"/dev/fd/{write}", "", "output-unwritable",
+                                           "cannot be written: bad file descriptor")
 
 
-def test_a_device_is_written_in_place(tmp_path):
-    assert files.write_all_atomic([("/dev/null", b"gone")]) == [Path("/dev/null")]
-    assert refusal("/dev/full")[2:] == ("output-unwritable",
-                                        "cannot be written: no space left on device")
+def test_a_pipe_whose_reader_goes_away_is_an_output_error(tmp_path, monkeypatch):
+    # No real device here: under mutation testing a broken guard would rename a temporary
+    # over /dev/null. A pipe whose reader closes before the write fails the same way.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    real = os.set_blocking
+
+    def reader_leaves(handle, blocking):
+        os.close(reader)
+        real(handle, blocking)
+
+    monkeypatch.setattr(files.os, "set_blocking", reader_leaves)
+    assert refusal(pipe) == (str(pipe), "", "output-unwritable", "cannot be written: broken pipe")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
 
 
 def test_a_pipe_that_cannot_be_opened_is_not_waited_for(tmp_path, monkeypatch):
@@ -279,7 +292,8 @@ def test_a_pipe_that_cannot_be_opened_is_not_waited_for(tmp_path, monkeypatch):
     os.mkfifo(pipe)
     monkeypatch.setattr(files.os, "open", refuse)
     started = time.monotonic()
-    assert refusal(pipe)[2:] == ("output-unwritable", "cannot be written: permission denied")
+    assert refusal(pipe) == (str(pipe), "", "output-unwritable",
+                             "cannot be written: permission denied")
     assert time.monotonic() - started < files.PIPE_READER_WAIT
 
 
@@ -295,3 +309,71 @@ def test_an_existing_file_keeps_its_mode(tmp_path):
                                              ("/home/someone/plans/a.toml", "a.toml")])
 def test_a_path_is_shown_without_the_machine_s_folders(path, shown):
     assert files.shown_path(path) == shown
+
+
+def test_a_temporary_removed_by_another_run_is_no_error(tmp_path, monkeypatch):
+    def taken(temporary, target):
+        os.unlink(temporary)  # as a sweep by another run could
+        raise OSError(2, "No such file or directory")
+
+    monkeypatch.setattr(files.os, "replace", taken)
+    assert refusal(tmp_path / "out.csv")[2:] == ("output-unwritable",
+                                                  "cannot be written: no such file or directory")
+    assert left_in(tmp_path) == []
+
+
+def test_the_temporary_is_beside_its_target_named_to_be_swept_and_locked(tmp_path, monkeypatch):
+    seen = []
+    real = os.replace
+
+    def check(temporary, target):
+        name = Path(temporary).name
+        seen.append((Path(temporary).parent, name))
+        with open(temporary, "rb") as other:  # another open file: the lock is held
+            assert files._lock(other.fileno(), wait=False) is False
+        real(temporary, target)
+
+    monkeypatch.setattr(files.os, "replace", check)
+    write_atomic(tmp_path / "out.csv", "x")
+    (folder, name), = seen
+    assert folder == tmp_path and re.fullmatch(r"\.out\.csv\.[a-z0-9_]{8}\.tmp", name)
+
+
+def test_a_temporary_that_cannot_be_locked_is_tried_twenty_times(tmp_path, monkeypatch):
+    tries = []
+    monkeypatch.setattr(files, "_lock", lambda handle, wait: tries.append(wait) or False)
+    before = open_descriptors()
+    assert refusal(tmp_path / "out.csv") == (str(tmp_path / "out.csv"), "", "output-unwritable",
+                                             "cannot create a temporary file beside it")
+    assert tries == [True] * 20 and open_descriptors() == before
+    assert left_in(tmp_path) == [] or all(name.endswith(".tmp") for name in left_in(tmp_path))
+
+
+def test_a_lock_waits_when_asked_and_says_so_when_not(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"")
+    holder, other = os.open(path, os.O_RDONLY), os.open(path, os.O_RDONLY)
+    try:
+        assert files._lock(holder, wait=True) is True
+        assert files._lock(other, wait=False) is False
+        threading.Timer(0.3, lambda: fcntl.flock(holder, fcntl.LOCK_UN)).start()
+        assert files._lock(other, wait=True) is True  # after the holder lets go
+    finally:
+        os.close(holder)
+        os.close(other)
+
+
+def test_a_name_no_longer_there_is_not_still_named(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"")
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        assert files._still_named(handle, str(path))
+        assert not files._still_named(handle, str(tmp_path / "missing"))
+    finally:
+        os.close(handle)
+
+
+def test_a_reason_without_a_system_message_is_the_error_s_text():
+    assert files._reason(OSError("boom")) == "boom"
+    assert files._reason(OSError(13, "Permission denied")) == "permission denied"

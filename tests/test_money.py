@@ -100,6 +100,7 @@ INVALID = ("is not an amount; write digits with at most two decimals, "
     ("1234", D("1234.00")), (" 1_850_000 ", D("1850000.00")), ("1 850 000.5", D("1850000.50")),
     ("+12.3", D("12.30")), ("-0", D("0.00")), ("-0.00", D("0.00")), ("007", D("7.00")),
     ("999999999999999.99", D("999999999999999.99")), (999999999999999, D("999999999999999.00")),
+    (" 999999999999999.99", D("999999999999999.99")),  # the largest, read the long way
 ])
 def test_amounts_are_read_exactly(value, amount):
     read = parse_money(value)

@@ -132,3 +132,47 @@ def test_a_wrong_split_is_caught(rows, message):
     with pytest.raises(AllocationError) as caught:
         verify_split(GOOD, rows, TOTALS)
     assert str(caught.value) == message
+
+
+def feasible_rows(cents: int, lo: list[int], hi: list[int]) -> list[list[int]]:
+    """Every row of whole cents within the bounds (the gap last, at least 0)."""
+    rows: list[list[int]] = [[]]
+    for low, high in zip(lo, hi):
+        rows = [[*row, value] for row in rows for value in range(low, high + 1)]
+    return [[*row, cents - sum(row)] for row in rows if sum(row) <= cents]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_bounds_give_a_split_that_holds_when_one_exists(data):
+    """Bounds that pull rounding out of place: the split found holds every bound and total,
+    and is refused only when no split holds (all splits enumerated)."""
+    import itertools
+
+    sources = ("A", "B")[: data.draw(st.integers(1, 2))]
+    lines = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        cents = data.draw(st.integers(0, 4))
+        lo = [data.draw(st.integers(0, cents)) for _ in sources]
+        hi = [data.draw(st.integers(low, cents)) for low in lo]
+        lines.append((cents, lo, hi))
+    choices = [feasible_rows(*line) for line in lines]
+    if not all(choices):
+        return
+    chosen = [data.draw(st.sampled_from(rows)) for rows in choices]
+    totals = {source: sum(row[number] for row in chosen) for number, source in enumerate(sources)}
+    if data.draw(st.booleans()):  # totals no split may hold, sometimes
+        totals = {source: data.draw(st.integers(0, 12)) for source in sources}
+    one = group(sources, lines)
+    holds = any(all(sum(row[number] for row in rows) == totals[source]
+                    for number, source in enumerate(sources))
+                for rows in itertools.product(*choices))
+    if sum(totals.values()) > one.amount:
+        return  # totals above the group's amount never reach split_group
+    try:
+        rows = split_group(one, totals)
+    except AllocationError:
+        assert not holds
+        return
+    verify_split(one, rows, totals)
+    assert holds

@@ -5,6 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -27,7 +33,7 @@ from budget_planner.engine.sweep import (
 from budget_planner.views.sweep import sweep_csv, sweep_json, sweep_text
 from budget_planner.views.sweep_chart import sweep_chart
 
-from tests.support.plans import ROOT, SEED_PLAN, TWO_LINES, plan_text
+from tests.support.plans import ROOT, SEED_PLAN, SMALL_PLAN, TWO_LINES, plan_text
 
 D = Decimal
 
@@ -349,3 +355,31 @@ def test_sweep_command_refuses_bad_options(runner, write, tmp_path, options, mes
     result = runner.invoke(cli, ["sweep", str(plan), *options, "-o", str(output)])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output and output.read_text() == "old"
+
+
+def test_ctrl_c_ends_a_sweep_quietly_with_130(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMALL_PLAN, encoding="utf-8")
+    (tmp_path / "points.csv").write_text("before")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "budget_planner", "sweep", str(plan), "--vary",
+         "cap.EC=0:400:0.01", "--jobs", "2", "-o", "points.csv", "--chart", "points.svg"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+        start_new_session=True)
+    said: list[bytes] = []
+    reader = threading.Thread(target=lambda: said.extend(iter(lambda: run.stderr.read(1), b"")),
+                              daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while b"Solving" not in b"".join(said) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the workers are solving
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    run.wait(timeout=60)
+    reader.join(10)
+    stderr = b"".join(said)
+    assert run.returncode == 130, stderr
+    assert b"Traceback" not in stderr and b"KeyboardInterrupt" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plan.toml", "points.csv"]
+    assert (tmp_path / "points.csv").read_text() == "before"

@@ -255,7 +255,7 @@ def sweep_stale(target: Path) -> list[Path]:
 
 
 def _check_folder(path: Path, folder: Path) -> None:
-    shown = str(path.parent) if str(path.parent) else "."
+    shown = str(path.parent)  # "." for a bare name
     if not folder.exists():
         raise OutputError(path, "output-folder-missing", f"the folder {shown!r} does not exist")
     if not folder.is_dir():
@@ -270,7 +270,7 @@ def _locked_temporary(path: Path, target: Path) -> tuple[int, str]:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                                  suffix=_TEMP_SUFFIX)
         except OSError as error:
-            shown = str(path.parent) if str(path.parent) else "."
+            shown = str(path.parent)  # "." for a bare name
             raise OutputError(path, "output-unwritable",
                               f"cannot write in {shown!r}: {_reason(error)}") from None
         locked = _lock(handle, wait=True)

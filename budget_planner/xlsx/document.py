@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..core.limits import TEXT_CHARACTERS
+from ..core.model import InvalidRequest, Problem
 from ..core.money import CENT
 from .layout import MAX_COLUMN, MAX_ROW, cell_name
 from .measure import FONT_NAME, FONT_SIZE
@@ -23,6 +24,14 @@ DEFAULT_COLUMN_PX = 72
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
+
+class WorkbookError(InvalidRequest):
+    """A workbook that cannot be built as asked (a text longer than a cell, a cell outside a
+    sheet): one problem with the request, so nothing is written and the run exits 2."""
+
+    def __init__(self, message: str):
+        super().__init__(Problem("", "", "workbook-not-built", message))
+
 
 #: Text that a spreadsheet would run as a formula if typed; such text gets a quote prefix.
 FORMULA_START = ("=", "+", "-", "@")

@@ -223,8 +223,8 @@ def test_a_write_that_fails_leaves_no_temporary(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.os, "write", refuse)
-    assert refusal(tmp_path / "out.csv")[2:] == ("output-unwritable",
-                                                  "cannot be written: no space left on device")
+    assert refusal(tmp_path / "out.csv") == (str(tmp_path / "out.csv"), "", "output-unwritable",
+                                             "cannot be written: no space left on device")
     assert left_in(tmp_path) == []
 
 
@@ -377,3 +377,16 @@ def test_a_name_no_longer_there_is_not_still_named(tmp_path):
 def test_a_reason_without_a_system_message_is_the_error_s_text():
     assert files._reason(OSError("boom")) == "boom"
     assert files._reason(OSError(13, "Permission denied")) == "permission denied"
+
+
+def test_the_sweep_never_waits_for_a_concurrent_run_s_lock(tmp_path):
+    busy = killed_temporary(tmp_path, ".out.xlsx.abcd1234.tmp")
+    holder = os.open(busy, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(sweep_stale(tmp_path / "out.xlsx")),
+                              daemon=True)
+    worker.start()
+    worker.join(WAIT)
+    os.close(holder)
+    assert done == [[]] and busy.exists()

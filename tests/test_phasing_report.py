@@ -19,7 +19,7 @@ def test_the_report_lists_the_n_plus_n_findings_and_tables():
     [eu_sf] = [source for source in report.phasing.committed if source.id == "EU_SF"]
     assert {row.year: row.at_risk for row in eu_sf.decommitment if row.at_risk} == {2015: 100_000}
     assert "| 2015 | 0.00 | 0.00 | 300,000.00 | 200,000.00 | 100,000.00 |" in text
-    assert "| warning | `decommitment-risk` | EU_SF 2015 |" in text
+    assert "| warning | `decommitment-risk` | EU\\_SF 2015 |" in text
 
 
 def test_a_plan_without_commitments_still_shows_its_money_by_year():

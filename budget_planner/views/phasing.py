@@ -11,10 +11,11 @@ from typing import Any
 
 from ..core.model import Plan
 from ..core.money import display, money_text
+from ..core.text import terminal_text
 from ..engine.phasing import DeadlineYear, Phasing, SourcePhasing, YearAmounts
 from ..engine.phasing_sweep import ClaimSweep
 from .render import (finding_json, findings_markdown, findings_summary, findings_table,
-                     markdown_table, text_table, to_csv)
+                     markdown_table, markdown_text, text_table, to_csv)
 
 DEADLINE_HEADER = ["year", "committed", "claims", "target", "covered", "at risk"]
 
@@ -134,14 +135,14 @@ NOT_ALLOCATED = "The funding rules conflict: no claims can be forecast."
 
 
 def phasing_text(phasing: Phasing, plan: Plan) -> str:
-    parts = [_heading(phasing, plan)]
+    parts = [terminal_text(_heading(phasing, plan))]
     for title, (header, rows, right) in period_tables(phasing, plan):
-        parts += ["", title, text_table(header, rows, right)]
+        parts += ["", terminal_text(title), text_table(header, rows, right)]
     parts += ["", "Programme by year", text_table(*programme_table(phasing))]
     parts += ["", f"Sources by year (forecast: {SOURCES_NOTE})"]
     parts.append(text_table(*sources_table(phasing)) if phasing.allocated else NOT_ALLOCATED)
     for source in phasing.committed:
-        parts += ["", deadline_title(source), text_table(*deadline_table(source))]
+        parts += ["", terminal_text(deadline_title(source)), text_table(*deadline_table(source))]
     parts += ["", f"Findings: {findings_summary(phasing.findings)}"]
     if phasing.findings:
         parts += ["", findings_table(phasing.findings)]
@@ -149,16 +150,17 @@ def phasing_text(phasing: Phasing, plan: Plan) -> str:
 
 
 def phasing_markdown(phasing: Phasing, plan: Plan) -> str:
-    parts = [f"# {_heading(phasing, plan)}", "", "## Lines by year"]
+    parts = [f"# {markdown_text(_heading(phasing, plan))}", "", "## Lines by year"]
     for title, table in period_tables(phasing, plan):
-        parts += ["", f"### {title}", "", markdown_table(*table)]
+        parts += ["", f"### {markdown_text(title)}", "", markdown_table(*table)]
     parts += ["", "## Programme by year", "", markdown_table(*programme_table(phasing)),
               "", "## Sources by year", "", f"Forecast: {SOURCES_NOTE}.", ""]
     parts.append(markdown_table(*sources_table(phasing)) if phasing.allocated else NOT_ALLOCATED)
     if phasing.committed:
         parts += ["", "## Decommitment (N+n)"]
     for source in phasing.committed:
-        parts += ["", f"### {deadline_title(source)}", "", markdown_table(*deadline_table(source))]
+        parts += ["", f"### {markdown_text(deadline_title(source))}", "",
+                  markdown_table(*deadline_table(source))]
     parts += ["", "## Findings", "", f"{findings_summary(phasing.findings)}."]
     if phasing.findings:
         parts += ["", findings_markdown(phasing.findings)]
@@ -212,8 +214,8 @@ def claim_break_even_text(sweep: ClaimSweep) -> str:
 def claim_sweep_text(sweep: ClaimSweep) -> str:
     parameter = sweep.axis.parameter
     values = sweep.axis.values
-    parts = [f"Sweep of {sweep.plan.programme.name}, amounts in "
-             f"{sweep.plan.programme.currency}",
+    parts = [terminal_text(f"Sweep of {sweep.plan.programme.name}, amounts in "
+                           f"{sweep.plan.programme.currency}"),
              f"  {parameter.name} ({parameter.describe()}): {display(values[0])} to "
              f"{display(values[-1])}, {len(values)} value{'s' if len(values) != 1 else ''}",
              "", f"Break-even: the least {parameter.name} with nothing of {parameter.source}'s "

@@ -428,8 +428,9 @@ class _PlanBuilder:
     def __init__(self, documents: list[Document]) -> None:
         self.ok = True
         self._documents_by_file = {document.file: document for document in documents}
-        self.declared_sources: list[str] = []
-        self.declared_lines: dict[str, list[str]] = {}
+        # Ordered sets (dicts to None): a list's `in` made 100,000 lines cost 15 s.
+        self.declared_sources: dict[str, None] = {}
+        self.declared_lines: dict[str, dict[str, None]] = {}
 
     def _done(self, fields: Fields) -> bool:
         self.ok = self.ok and fields.ok
@@ -508,9 +509,9 @@ class _PlanBuilder:
         return tuple(found)
 
     @staticmethod
-    def _declare(declared: list[str], record_id: Any) -> None:
-        if isinstance(record_id, str) and record_id not in declared:
-            declared.append(record_id)
+    def _declare(declared: dict[str, None], record_id: Any) -> None:
+        if isinstance(record_id, str):
+            declared.setdefault(record_id, None)
 
     def periods(self, documents: list[Document]) -> list[Period]:
         """The periods, their lines marking the declared sources (a source with a mistake of
@@ -590,7 +591,7 @@ class _PlanBuilder:
         lines: list[Line] = []
         seen: dict[str, str] = {}
         raw_id = table.get("id")
-        declared = self.declared_lines.setdefault(raw_id, []) if isinstance(raw_id, str) else []
+        declared = self.declared_lines.setdefault(raw_id, {}) if isinstance(raw_id, str) else {}
         for line_path, line_table in entries:
             self._declare(declared, line_table.get("id"))
             line = read_line(document, line_path, line_table, source_ids, years)

@@ -67,18 +67,26 @@ def _record(value: dict[str, Any]) -> str | None:
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]],
                right: Sequence[int] = ()) -> str:
     """A plain-text table with aligned columns; `right` lists the columns to right-align.
-    Every cell is shown as `terminal_text`: one line of characters a terminal shows."""
-    shown = [[cell if cell.isprintable() else terminal_text(cell)
-              for cell in map(str, row)] for row in (header, *rows)]
-    widths = [max(map(len, column)) for column in zip(*shown)]
+    Every cell is shown as `terminal_text`: one line of characters a terminal shows. The
+    usual table needs no escape, which is checked on the whole table at once (in C): as
+    many lines as rows, and nothing but printable characters between them."""
+    table = _aligned(header, rows, right)
+    if table.count("\n") == len(rows) + 1 and table.replace("\n", "").isprintable():
+        return table
+    return _aligned([terminal_text(str(cell)) for cell in header],
+                    [[terminal_text(str(cell)) for cell in row] for row in rows], right)
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [cell.rjust(width) if number in right else cell.ljust(width)
+        parts = [str(cell).rjust(width) if number in right else str(cell).ljust(width)
                  for number, (cell, width) in enumerate(zip(cells, widths))]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(shown[0]), rule, *(line(row) for row in shown[1:])])
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
 #: Line breaks and other control characters: a Markdown value is one line of text.

@@ -390,3 +390,83 @@ def test_the_sweep_never_waits_for_a_concurrent_run_s_lock(tmp_path):
     worker.join(WAIT)
     os.close(holder)
     assert done == [[]] and busy.exists()
+
+
+# --- outputs that must not replace anything (init, a saved scenario) ---------------------------
+
+def test_a_new_output_is_written_where_nothing_was(tmp_path):
+    target = tmp_path / "plan.toml"
+    assert write_atomic(target, "new", replace=False) == target
+    assert target.read_text() == "new" and left_in(tmp_path) == ["plan.toml"]
+
+
+def test_an_output_that_exists_is_left_as_it_is(tmp_path):
+    target = tmp_path / "plan.toml"
+    target.write_text("mine")
+    with pytest.raises(files.OutputExists) as refused:
+        write_atomic(target, "new", replace=False)
+    assert (refused.value.problem.file, refused.value.problem.code,
+            refused.value.problem.message) == (str(target), "output-exists", "exists")
+    assert target.read_text() == "mine" and left_in(tmp_path) == ["plan.toml"]
+
+
+def test_a_dangling_link_counts_as_taken(tmp_path):
+    link = tmp_path / "plan.toml"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(files.OutputExists):
+        write_atomic(link, "new", replace=False)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_file_made_while_the_output_is_written_is_not_replaced(tmp_path, monkeypatch):
+    target = tmp_path / "plan.toml"
+    real = os.fsync
+
+    def meanwhile(handle):
+        target.write_text("theirs")  # another program takes the name
+        real(handle)
+
+    monkeypatch.setattr(files.os, "fsync", meanwhile)
+    with pytest.raises(files.OutputExists) as refused:
+        write_atomic(target, "mine", replace=False)
+    assert (refused.value.problem.file, refused.value.problem.code,
+            refused.value.problem.message) == (str(target), "output-exists", "exists")
+    assert target.read_text() == "theirs" and left_in(tmp_path) == ["plan.toml"]
+
+
+@pytest.mark.parametrize(("name", "kind", "message"), [
+    ("book.csv", "xlsx", "the output is an Excel workbook; give it a name ending in .xlsx"),
+    ("page.md", "html", "the output is an HTML page; give it a name ending in .html"),
+    ("table.xlsx", "csv", "the output is CSV, not an Excel workbook; give it a name that does "
+                          "not end in .xlsx"),
+    ("notes.HTM", "markdown", "the output is Markdown, not an HTML page; give it a name that "
+                              "does not end in .htm"),
+    ("plan.xlsx", "toml", "the output is a plan file, not an Excel workbook; give it a name "
+                          "that does not end in .xlsx"),
+])
+def test_an_output_named_for_another_kind_is_refused(tmp_path, name, kind, message):
+    problem = files.misnamed_output(tmp_path / name, kind)
+    assert problem is not None
+    assert (problem.file, problem.code, problem.message) == (str(tmp_path / name),
+                                                             "output-misnamed", message)
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("book.xlsx", "xlsx"), ("BOOK.XLSX", "xlsx"), ("page.htm", "html"), ("page.html", "html"),
+    ("table.csv", "csv"), ("out", "json"), ("report.md", "markdown"), ("x.txt", "text")])
+def test_an_output_named_for_its_kind_is_taken(tmp_path, name, kind):
+    assert files.misnamed_output(tmp_path / name, kind) is None
+
+
+def test_a_pipe_takes_any_name(tmp_path):
+    pipe = tmp_path / "out.xlsx"
+    os.mkfifo(pipe)
+    assert files.misnamed_output(pipe, "csv") is None
+    (tmp_path / "folder.xlsx").mkdir()
+    assert files.misnamed_output(tmp_path / "folder.xlsx", "csv") is not None
+
+
+def test_default_outputs_are_named_for_the_plan_and_its_scenarios():
+    assert files.default_output("plan", [], ".xlsx") == Path("output/plan.xlsx")
+    assert files.default_output("plan", ["plans/scenarios/cut.toml", Path("more.toml")],
+                                "-sweep.csv") == Path("output/plan--cut--more-sweep.csv")

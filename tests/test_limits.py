@@ -29,7 +29,7 @@ from budget_planner.planfile.fields import listed, suggest
 from budget_planner.planfile.loader import LineIndex, load_plan, read_document
 from budget_planner.planfile.writer import plan_toml
 from budget_planner.views.render import markdown_text, to_csv
-from budget_planner.xlsx.document import WorkbookError, deterministic_book, document_time
+from budget_planner.xlsx.document import ZIP_EPOCH, WorkbookError, deterministic_book
 from budget_planner.xlsx.reader import detached_formula as detached
 from tests.support.plans import ROOT, SMALL_PLAN
 
@@ -320,7 +320,7 @@ def test_a_formula_that_no_longer_follows_the_cells_is_told_apart(formula, reaso
 
 
 def _book():
-    book, buffer = deterministic_book("t", "s", "c", document_time({}))
+    book, buffer = deterministic_book("t", "s", "c", ZIP_EPOCH)
     return book, book.add_worksheet("Sheet")
 
 
@@ -356,10 +356,13 @@ def test_a_plan_with_more_sources_than_columns_is_refused(tmp_path, monkeypatch)
     plan, _ = load_plan(write(tmp_path, "plan.toml", SMALL_PLAN))
     assert plan is not None
     build_workbook(plan)
-    # The Allocation sheet's last column is the sources' first (D) + 2 sources + 4 = I.
-    monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 9)
+    # The Allocation sheet's last column: the sources' first (D) + 2 sources, then the gap,
+    # amount, check and reason columns: I, the ninth.
+    monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 8)
     with pytest.raises(WorkbookError, match="the plan has 2 funding sources, a column each; a "
-                                            "sheet has 9 columns, so a workbook holds 1 sources"):
+                                            "sheet has 8 columns, so a workbook holds 1 sources"):
         build_workbook(plan)
+    monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 9)
+    build_workbook(plan)
     monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 10)
     build_workbook(plan)

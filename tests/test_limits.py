@@ -356,11 +356,11 @@ def test_a_plan_with_more_sources_than_columns_is_refused(tmp_path, monkeypatch)
     plan, _ = load_plan(write(tmp_path, "plan.toml", SMALL_PLAN))
     assert plan is not None
     build_workbook(plan)
-    # The Allocation sheet's last column: the sources' first (D) + 2 sources, then the gap,
-    # amount, check and reason columns: I, the ninth.
-    monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 8)
+    # The Allocation sheet's last column: the sources' first (B) + 2 sources, then the gap,
+    # amount, check and reason columns: G, the seventh.
+    monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 6)
     with pytest.raises(WorkbookError, match="the plan has 2 funding sources, a column each; a "
-                                            "sheet has 8 columns, so a workbook holds 1 sources"):
+                                            "sheet has 6 columns, so a workbook holds 1 sources"):
         build_workbook(plan)
     monkeypatch.setattr("budget_planner.xlsx.workbook.MAX_COLUMN", 9)
     build_workbook(plan)

@@ -447,8 +447,8 @@ def test_a_file_made_while_the_output_is_written_is_not_replaced(tmp_path, monke
 def test_an_output_named_for_another_kind_is_refused(tmp_path, name, kind, message):
     problem = files.misnamed_output(tmp_path / name, kind)
     assert problem is not None
-    assert (problem.file, problem.code, problem.message) == (str(tmp_path / name),
-                                                             "output-misnamed", message)
+    assert (problem.file, problem.path, problem.code, problem.message) == (
+        str(tmp_path / name), "", "output-misnamed", message)
 
 
 @pytest.mark.parametrize(("name", "kind"), [
@@ -470,3 +470,14 @@ def test_default_outputs_are_named_for_the_plan_and_its_scenarios():
     assert files.default_output("plan", [], ".xlsx") == Path("output/plan.xlsx")
     assert files.default_output("plan", ["plans/scenarios/cut.toml", Path("more.toml")],
                                 "-sweep.csv") == Path("output/plan--cut--more-sweep.csv")
+
+
+def test_a_link_is_kept_and_the_file_it_points_to_replaced_whole(tmp_path):
+    target = tmp_path / "real.csv"
+    target.write_text("before")
+    before = target.stat().st_ino
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    write_atomic(link, "after")
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text() == "after" and target.stat().st_ino != before  # renamed, not edited

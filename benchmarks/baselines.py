@@ -24,15 +24,16 @@ def parse_toml(path: Path) -> None:
         tomllib.load(stream)
 
 
-def naive_allocation(path: Path) -> tuple[Decimal, float, float]:
+def naive_allocation(path: Path, solver: str = "cbc") -> tuple[Decimal, float, float]:
     """The straightforward script: read the TOML with tomllib, one pulp variable per (line,
-    eligible source) and a gap per line, no grouping, CBC, print the total gap.
+    eligible source) and a gap per line, no grouping, CBC (or HiGHS), print the total gap.
 
-    Minimises the total gap under the plan's caps and share rules. Returns the optimum as CBC
-    writes it on the first line of its solution file (`%.8f`: full double precision), the
-    seconds spent after the TOML is read (for the engine row; the allocate row times the whole
-    process) and `pulp.value(problem.objective)`, for comparison: pulp sums the variables'
-    values, which CBC writes with 8 significant digits, so on a large plan that sum is off.
+    Minimises the total gap under the plan's caps, maximum shares and pledges. With CBC,
+    returns the optimum as CBC writes it on the first line of its solution file (`%.8f`: full
+    double precision); with HiGHS, as HiGHS reports it. Also the seconds spent after the TOML
+    is read (for the engine row; the allocate row times the whole process) and
+    `pulp.value(problem.objective)`, for comparison: pulp sums the variables' values, which
+    CBC writes with 8 significant digits, so on a large plan that sum is off.
     """
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     started = time.perf_counter()
@@ -43,6 +44,8 @@ def naive_allocation(path: Path) -> tuple[Decimal, float, float]:
             for cap in funding.get("caps", [])}
     max_share = {rule["source"]: Decimal(rule["max"].rstrip("%")) / 100
                  for rule in funding.get("shares", []) if "max" in rule and "line" not in rule}
+    pledges = {(pledge["source"], pledge.get("period"), pledge["line"]):
+               float(Decimal(str(pledge["amount"]))) for pledge in funding.get("pledges", [])}
     problem = pulp.LpProblem("naive", pulp.LpMinimize)
     gaps = []
     by_cap: dict[tuple[str, str | None], list] = {key: [] for key in caps}
@@ -56,7 +59,9 @@ def naive_allocation(path: Path) -> tuple[Decimal, float, float]:
             cells = []
             for source in line.get("sources", []):
                 upper = amount * float(max_share[source]) if source in max_share else None
-                cell = pulp.LpVariable(f"x_{period['id']}_{number}_{source}", lowBound=0,
+                pledged = pledges.get((source, period["id"], line["id"]))
+                lower, upper = (0, upper) if pledged is None else (pledged, pledged)
+                cell = pulp.LpVariable(f"x_{period['id']}_{number}_{source}", lowBound=lower,
                                        upBound=upper)
                 cells.append(cell)
                 for key in ((source, period["id"]), (source, None)):
@@ -67,6 +72,12 @@ def naive_allocation(path: Path) -> tuple[Decimal, float, float]:
         if cells:
             problem += pulp.lpSum(cells) <= float(caps[key])
     problem += pulp.lpSum(gaps)
+    if solver == "highs":
+        problem.solve(pulp.HiGHS(msg=False))
+        seconds = time.perf_counter() - started
+        assert pulp.LpStatus[problem.status] == "Optimal", pulp.LpStatus[problem.status]
+        objective = pulp.value(problem.objective)
+        return Decimal(repr(objective)), seconds, objective
     # keepFiles leaves the model and CBC's solution file in the working directory.
     here = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="naive-") as folder:
@@ -168,8 +179,9 @@ def write_cells(cells: Path, out: Path) -> float:
 
 def main(argv: list[str]) -> None:
     command, *args = argv
-    if command == "naive":
-        objective, seconds, rounded = naive_allocation(Path(args[0]))
+    if command in ("naive", "naive-highs"):
+        objective, seconds, rounded = naive_allocation(
+            Path(args[0]), "highs" if command == "naive-highs" else "cbc")
         print(json.dumps({"objective": str(objective), "pulp_value": rounded}))
         print(json.dumps({"seconds": seconds}))
     elif command == "exact":

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -47,6 +48,8 @@ class Run:
     #: The start and the last two lines of its standard output.
     head: str
     tail: list[str]
+    #: Stopped at the benchmark's time limit: `wall` is the limit, a lower bound.
+    timed_out: bool = False
 
     def seconds(self, clock: str) -> float:
         if clock == "own":
@@ -55,15 +58,23 @@ class Run:
         return self.wall
 
 
-def measure(argv: list[str], cwd: Path) -> Run:
-    """Wall time and peak resident memory of one process, and what it printed."""
+def measure(argv: list[str], cwd: Path, time_limit: float | None = None) -> Run:
+    """Wall time and peak resident memory of one process, and what it printed; a process
+    still running after `time_limit` seconds is stopped and reported as timed out."""
     with tempfile.TemporaryFile() as stdout:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL,
                                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+        timer = threading.Timer(time_limit, process.kill) if time_limit else None
+        if timer is not None:
+            timer.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        if timer is not None:
+            timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
+        if time_limit and seconds >= time_limit:
+            return Run(time_limit, None, usage.ru_maxrss / 1024, "", [], timed_out=True)
         if process.returncode not in (0, 1):
             raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
         stdout.seek(0)
@@ -97,11 +108,29 @@ class Benchmark:
     note: str = ""
     #: A command run once, untimed, before the benchmark (making its input).
     prepare: list[str] | None = None
+    #: Seconds after which a subject run is stopped (and not repeated): its time is then a
+    #: lower bound and the target is missed.
+    time_limit: float | None = None
+    #: The largest peak memory (MiB) the target allows, where it sets one; such a benchmark is
+    #: left out of the page's peak memory of any command (whose target is lower).
+    max_mib: float | None = None
+    #: The name of an earlier benchmark whose subject runs this one reuses (not run again).
+    subject_of: str | None = None
     #: The machine's load average (one minute) when its runs ended: other work shares the
     #: cores, and a benchmark run on its own says how much.
     load: float | None = None
     subject_runs: list[Run] = field(default_factory=list)
     baseline_runs: list[Run] = field(default_factory=list)
+
+    @property
+    def timed_out(self) -> bool:
+        return any(run.timed_out for run in self.subject_runs)
+
+    def cells(self) -> str:
+        """The row's subject, baseline, ratio and memory cells; '>' where a run timed out."""
+        more = "> " if self.timed_out else ""
+        return (f"{more}{self.subject_seconds:.3f} | {self.baseline_seconds:.3f} | "
+                f"{more}{self.ratio:.3f} | {more}{self.peak_mib:,.0f}")
 
     @property
     def subject_seconds(self) -> float:
@@ -118,7 +147,8 @@ class Benchmark:
 
     @property
     def met(self) -> bool:
-        return ((self.limit is None or self.ratio <= self.limit)
+        return (not self.timed_out and (self.limit is None or self.ratio <= self.limit)
+                and (self.max_mib is None or self.peak_mib <= self.max_mib)
                 and (self.max_seconds is None or self.subject_seconds <= self.max_seconds))
 
     @property
@@ -126,7 +156,8 @@ class Benchmark:
         return max(run.peak_mib for run in self.subject_runs)
 
 
-def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
+def benchmarks(lines: int, small: int, work: Path, shapes: bool = True,
+               time_limit: float = 300.0) -> list[Benchmark]:
     plan, small_plan = work / f"plan-{lines}.toml", work / f"plan-{small}.toml"
     serve_lines = min(lines, SERVE_LINES)
     serve_plan = work / f"plan-{serve_lines}.toml"
@@ -203,10 +234,67 @@ def benchmarks(lines: int, small: int, work: Path) -> list[Benchmark]:
                       "about 1 s, as long as pandas takes to parse them, and the figures and "
                       "the JSON about 1 s more. On a machine whose two cores are busy the "
                       "second process does not shorten the run"),
+        *(shape_benchmarks(lines, work, time_limit) if shapes else []),
         *serve_benchmarks(serve_plan, serve_lines, work),
         Benchmark("--help", "", [*CLI, "--help"], [PYTHON, "-c", "import click"],
                   "≤ 3× `python -c 'import click'`", 3),
     ]
+
+
+#: (name, shape, sources, lines, lines of the plain model's plan, target, ratio limit, seconds
+#: limit): the allocation on plans whose lines mark many different sets of sources, and on
+#: many periods, against the plain least-gap LP solved by HiGHS and (for information) by CBC.
+SHAPES = [
+    ("allocate mixed", "mixed", 16, 1_000, 1_000,
+     "under 1 s (ratio for information)", None, 1.0),
+    ("allocate mixed", "mixed", 16, 10_000, 10_000,
+     "≤ 2× the plain pulp LP solved by HiGHS", 2.0, None),
+    ("allocate mixed", "mixed", 64, 100_000, 10_000,
+     "≤ 3× the plain pulp LP solved by HiGHS, peak memory under 4 GiB", 3.0, None),
+    ("allocate many-periods", "many-periods", 5, 10_000, 10_000,
+     "for information", None, None),
+]
+CLIFF = ("the staged tie-break solves the linear programme once per group of interchangeable "
+         "lines and source, and in this shape almost every line is a group of its own")
+
+
+def shape_benchmarks(lines: int, work: Path, time_limit: float) -> list[Benchmark]:
+    """The SHAPES rows (sizes capped at --lines), each twice: against HiGHS, then CBC."""
+    out: list[Benchmark] = []
+    for name, shape, sources, size, plain_size, target, limit, seconds in SHAPES:
+        size, plain_size = min(size, lines), min(plain_size, lines)
+        if any(result.name == f"{name}-{sources} {size:,} (HiGHS)" for result in out):
+            continue  # the same size as an earlier row once capped at --lines
+        plans = {}
+        for count in sorted({size, plain_size}):
+            plans[count] = work / f"{shape}-{sources}-{count}.toml"
+            subprocess.run([PYTHON, "-m", "benchmarks.make_plan", "--shape", shape, "--sources",
+                            str(sources), "--periods", "1" if shape == "mixed" else "3",
+                            "--lines", str(count), "--out", str(plans[count])],
+                           check=True, cwd=ROOT)
+        label = f"{size:,} lines, {sources} sources"
+        full = f"{name}-{sources} {size:,} (HiGHS)"
+        scale = size / plain_size
+        scaled = (f"; the plain model is measured at {plain_size:,} lines and its time scaled "
+                  f"×{scale:g}" if scale != 1 else "")
+        subject = [*CLI, "allocate", str(plans[size]), "--format", "json"]
+        out += [
+            Benchmark(full, label, subject,
+                      [PYTHON, "-m", "benchmarks.baselines", "naive-highs",
+                       str(plans[plain_size])],
+                      target, limit, baseline_scale=scale, max_seconds=seconds,
+                      time_limit=time_limit, max_mib=4096 if sources > 16 else None,
+                      why=CLIFF if shape == "mixed" else "",
+                      note="`allocate PLAN --format json` against the plain pulp model of the "
+                           "least gap (`benchmarks/baselines.py naive-highs`) solved by HiGHS, "
+                           f"each a fresh process{scaled}"),
+            Benchmark(f"{name}-{sources} {size:,} (CBC baseline)", label, subject,
+                      [PYTHON, "-m", "benchmarks.baselines", "naive", str(plans[plain_size])],
+                      "for information", None, baseline_scale=scale, subject_of=full,
+                      note="the same runs of `allocate` against the plain model solved by "
+                           f"CBC{scaled}"),
+        ]
+    return out
 
 
 def serve_benchmarks(plan: Path, lines: int, work: Path) -> list[Benchmark]:
@@ -316,24 +404,38 @@ def objective_sentence(lines: int, ours: set[Decimal], ours_cbc: set[Decimal], e
             "that CBC writes with 8 significant digits).")
 
 
+def missed(result: Benchmark) -> list[str]:
+    """The notes saying by how much the benchmark's target is missed, if it is."""
+    out = []
+    if result.timed_out:
+        stopped = max(run.wall for run in result.subject_runs if run.timed_out)
+        out.append(f"- {result.name}: stopped after {stopped:g} s, so the time, the "
+                   "ratio and the memory are lower bounds" + (f": {result.why}." if result.why
+                                                             else "."))
+    elif result.limit is not None and result.ratio > result.limit:
+        out.append(f"- {result.name}: target missed by {result.ratio / result.limit - 1:.0%} "
+                   f"(ratio {result.ratio:.3f})" + (f": {result.why}." if result.why else "."))
+    if (not result.timed_out and result.max_seconds is not None
+            and result.subject_seconds > result.max_seconds):
+        out.append(f"- {result.name}: target missed by "
+                   f"{result.subject_seconds - result.max_seconds:.3g} s.")
+    if result.max_mib is not None and result.peak_mib > result.max_mib:
+        out.append(f"- {result.name}: peak memory {result.peak_mib:,.0f} MiB, over the "
+                   f"{result.max_mib:,.0f} MiB of the target.")
+    return out
+
+
 def report(results: list[Benchmark], lines: int, repeat: int, objective: str) -> str:
     rows = ["| benchmark | size | subject (median s) | baseline (median s) | ratio | peak memory "
             "(MiB) | target | met |", "|---|---|---:|---:|---:|---:|---|---|"]
     notes = []
     for result in results:
-        rows.append(f"| {result.name} | {result.size} | {result.subject_seconds:.3f} | "
-                    f"{result.baseline_seconds:.3f} | {result.ratio:.3f} | {result.peak_mib:,.0f} "
-                    f"| {result.target} | {'yes' if result.met else 'NO'} |")
+        rows.append(f"| {result.name} | {result.size} | {result.cells()} | {result.target} | "
+                    f"{'yes' if result.met else 'NO'} |")
         if result.note:
             notes.append(f"- {result.name}: {result.note}.")
-        if result.limit is not None and result.ratio > result.limit:
-            notes.append(f"- {result.name}: target missed by "
-                         f"{result.ratio / result.limit - 1:.0%} (ratio {result.ratio:.3f})"
-                         + (f": {result.why}." if result.why else "."))
-        if result.max_seconds is not None and result.subject_seconds > result.max_seconds:
-            notes.append(f"- {result.name}: target missed by "
-                         f"{result.subject_seconds - result.max_seconds:.1f} s.")
-    memory = max(result.peak_mib for result in results)
+        notes += missed(result)
+    memory = max(result.peak_mib for result in results if result.max_mib is None)
     return "\n".join([
         "# Performance", "",
         "Written by `make bench` (`python -m benchmarks.run`); do not edit by hand. Each "
@@ -355,9 +457,8 @@ def update_rows(page: str, results: list[Benchmark], lines: int, repeat: int) ->
     added, and the peak memory raised if one of them used more."""
     out = page.split("\n")
     for result in results:
-        row = (f"| {result.name} | {result.size} | {result.subject_seconds:.3f} | "
-               f"{result.baseline_seconds:.3f} | {result.ratio:.3f} | {result.peak_mib:,.0f} | "
-               f"{result.target} | {'yes' if result.met else 'NO'} |")
+        row = (f"| {result.name} | {result.size} | {result.cells()} | {result.target} | "
+               f"{'yes' if result.met else 'NO'} |")
         at = next((n for n, line in enumerate(out) if line.startswith(f"| {result.name} |")),
                   None)
         if at is None:
@@ -371,18 +472,13 @@ def update_rows(page: str, results: list[Benchmark], lines: int, repeat: int) ->
         load = f", load average {result.load:.1f}" if result.load is not None else ""
         out.append(f"- {result.name}: {result.note}; measured on its own "
                    f"(`--only {result.name}`), {repeat} run{'s' * (repeat != 1)}{load}.")
-        if result.limit is not None and result.ratio > result.limit:
-            out.append(f"- {result.name}: target missed by "
-                       f"{result.ratio / result.limit - 1:.0%} (ratio {result.ratio:.3f})"
-                       + (f": {result.why}." if result.why else "."))
-        if result.max_seconds is not None and result.subject_seconds > result.max_seconds:
-            out.append(f"- {result.name}: target missed by "
-                       f"{result.subject_seconds - result.max_seconds:.3g} s.")
+        out += missed(result)
         out.append("")
     text = "\n".join(out)
     peak = re.search(r"Peak memory of any command on ([\d,]+) lines: ([\d,]+) MiB", text)
     if peak and peak.group(1) == f"{lines:,}":
-        highest = max([int(peak.group(2).replace(",", ""))] + [round(r.peak_mib) for r in results])
+        highest = max([int(peak.group(2).replace(",", ""))] + [round(r.peak_mib) for r in results
+                                                          if r.max_mib is None])
         text = text.replace(peak.group(0), f"Peak memory of any command on {lines:,} lines: "
                                            f"{highest:,} MiB")
     return text
@@ -399,11 +495,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", default=None, metavar="NAME",
                         help="run only this benchmark (repeatable) and update its row of --out, "
                              "keeping the other rows as they are")
+    parser.add_argument("--no-shapes", action="store_true",
+                        help="leave out the allocation on the mixed and many-periods shapes")
+    parser.add_argument("--time-limit", type=float, default=300.0, metavar="SECONDS",
+                        help="stop a run of the allocation on a shape after this long "
+                             "(default: %(default)s); its target is then missed")
     args = parser.parse_args(argv)
     baseline_lines = args.baseline_lines or args.lines
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
-        results = benchmarks(args.lines, baseline_lines, work)
+        results = benchmarks(args.lines, baseline_lines, work, not args.no_shapes,
+                             args.time_limit)
         if args.only:
             unknown = set(args.only) - {result.name for result in results}
             if unknown:
@@ -418,8 +520,11 @@ def main(argv: list[str] | None = None) -> None:
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
             if result.baseline_of is not None:
                 result.baseline_runs = done[result.baseline_of].baseline_runs
+            if result.subject_of is not None:
+                result.subject_runs = done[result.subject_of].subject_runs
             for _ in range(args.repeat):
-                result.subject_runs.append(measure(result.subject, ROOT))
+                if result.subject_of is None and not result.timed_out:
+                    result.subject_runs.append(measure(result.subject, ROOT, result.time_limit))
                 if result.baseline_of is None:
                     result.baseline_runs.append(measure(result.baseline, ROOT))
             result.load = os.getloadavg()[0]

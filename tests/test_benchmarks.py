@@ -3,7 +3,9 @@
 import re
 from decimal import Decimal
 
-from benchmarks.make_plan import plan_text
+import pytest
+
+from benchmarks.make_plan import SHAPES, plan_text
 from benchmarks.run import ROOT, benchmarks, main, measure, objective_sentence, same_objective
 
 from budget_planner import load_plan, reconcile
@@ -18,6 +20,48 @@ def ratio_agrees(subject: float, baseline: float, ratio: float) -> bool:
     high = (subject + half) / max(baseline - half, 1e-9) + half
     return low <= ratio <= high
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_shape_reconciles_and_marks_its_sources(tmp_path, shape):
+    path = tmp_path / "plan.toml"
+    path.write_text(plan_text(1200, sources=16, shape=shape), encoding="utf-8")
+    plan, problems = load_plan(path)
+    assert problems == [] and reconcile(plan).ok
+    lines = [line for period in plan.periods for line in period.lines]
+    assert len(lines) == 1200
+    assert len(plan.periods) == (100 if shape == "many-periods" else 3)
+    assert len(plan.funding.caps) == 16 * len(plan.periods)
+    marks = {tuple(line.sources) for line in lines}
+    if shape == "mixed":
+        # Random subsets of 16 sources: nearly every line has a set of its own, none is empty;
+        # every fourth source has a maximum share, every 500th line of a period a pledge.
+        assert len(marks) > 1150 and all(marks)
+        assert [rule.source for rule in plan.funding.shares] == ["S1", "S5", "S9", "S13"]
+        assert len(plan.funding.pledges) == 3
+    else:
+        assert len(marks) <= 2 ** 16 and len(plan.funding.shares) == 1
+        assert plan.funding.pledges == ()
+
+
+def test_a_shape_run_past_its_time_limit_is_stopped_and_reported(tmp_path):
+    out = tmp_path / "performance.md"
+    out.write_text((ROOT / "docs" / "performance.md").read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    # A twentieth of a second is too short for any allocate process to start.
+    main(["--lines", "30", "--repeat", "1", "--time-limit", "0.05", "--out", str(out),
+          "--only", "allocate mixed-16 30 (HiGHS)", "--only", "allocate mixed-16 30 (CBC baseline)"])
+    text = out.read_text(encoding="utf-8")
+    [highs] = [line for line in text.splitlines()
+               if line.startswith("| allocate mixed-16 30 (HiGHS) |")]
+    [cbc] = [line for line in text.splitlines()
+             if line.startswith("| allocate mixed-16 30 (CBC baseline) |")]
+    cells = [cell.strip() for cell in highs.split("|")[1:-1]]
+    assert cells[1] == "30 lines, 16 sources" and cells[2] == "> 0.050"
+    assert cells[4].startswith("> ") and cells[-1] == "NO"
+    assert [cell.strip() for cell in cbc.split("|")[1:-1]][2] == "> 0.050"
+    assert ("- allocate mixed-16 30 (HiGHS): stopped after 0.05 s, so the time, the ratio and "
+            "the memory are lower bounds: the staged tie-break") in text
+
+
 def test_generated_plans_reconcile_and_carry_caps(tmp_path):
     path = tmp_path / "plan.toml"
     path.write_text(plan_text(50, periods=2, sources=3, seed=7), encoding="utf-8")
@@ -31,7 +75,7 @@ def test_generated_plans_reconcile_and_carry_caps(tmp_path):
 
 def test_the_suite_runs_and_writes_its_report(tmp_path):
     out = tmp_path / "performance.md"
-    main(["--lines", "300", "--repeat", "1", "--out", str(out)])
+    main(["--lines", "300", "--repeat", "1", "--no-shapes", "--out", str(out)])
     text = out.read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     names = [row.split("|")[1].strip() for row in rows[1:]]
@@ -59,7 +103,7 @@ def test_the_suite_runs_and_writes_its_report(tmp_path):
 
 
 def test_a_smaller_baseline_is_scaled_and_compared_on_its_own_plan(tmp_path):
-    results = benchmarks(300, 100, tmp_path)
+    results = benchmarks(300, 100, tmp_path, shapes=False)
     named = {result.name: result for result in results}
     allocate, engine = named["allocate (HiGHS)"], named["allocation engine"]
     assert allocate.baseline_scale == engine.baseline_scale == 3

@@ -134,7 +134,7 @@ def test_a_file_of_the_budget_is_read_and_one_byte_more_is_not(tmp_path):
     problems: list[Problem] = []
     assert read_document(path, problems, budget=len(text) - 1) is None
     assert codes(problems) == ["input-too-large"]
-    assert "may be at most 16 MiB" in problems[0].message
+    assert "may be at most 32 MiB" in problems[0].message
 
 
 def test_the_files_of_a_plan_share_one_budget(tmp_path, monkeypatch):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 MIB = 1024 * 1024
 
-#: A plan with every file it includes, or one scenario file, in bytes (16 MiB: about
-#: 150,000 budget lines, half as many again as the largest plan the benchmarks use, whose
-#: workbook `build` makes in about 1.5 GiB of memory).
-INPUT_BYTES = 16 * MIB
+#: A plan with every file it includes, or one scenario file, in bytes (32 MiB: about 300,000
+#: budget lines marking a few sources each, or 100,000 lines marking 32 of 64 sources each,
+#: the largest plan the benchmarks use).
+INPUT_BYTES = 32 * MIB
 #: Files one plan may include, directly or through other included files.
 INCLUDED_FILES = 1_000
 #: How deep includes may nest (a file that includes a file that includes ...).

@@ -61,30 +61,53 @@ class Highs:
         for _, terms, sense, cents in model.rows:
             rhs = shifted(terms, cents, offset)
             highs.addRow(rhs if sense == "=" else -infinity, rhs, *row(terms))
-        values: dict[str, float] = dict.fromkeys(names, 0.0)
+        solution = numpy.zeros(len(names))
         scale = model.scale()
-        columns = numpy.arange(len(names), dtype=numpy.int32)
+        costed: list[int] = []  # the columns of the last stage's objectives
         for stage in stages:
             objectives = [terms for terms in stage.objectives if terms]
             if not objectives:
                 continue
-            costs = numpy.zeros(len(names))
+            costs = dict.fromkeys(costed, 0.0)
             for terms in objectives:
                 for name, coefficient in terms:
-                    costs[index[name]] += coefficient
-            highs.changeColsCost(len(names), columns, costs)
+                    column = index[name]
+                    costs[column] = costs.get(column, 0.0) + coefficient
+            # Only the columns whose cost changes: a stage's objective is short, the
+            # programme long.
+            costed = [column for column, cost in costs.items() if cost]
+            highs.changeColsCost(len(costs), numpy.fromiter(costs, numpy.int32, len(costs)),
+                                 numpy.fromiter(costs.values(), float, len(costs)))
             highs.changeObjectiveSense(highspy.ObjSense.kMaximize if stage.maximize
                                        else highspy.ObjSense.kMinimize)
             _solve_once(highs)
-            solution = highs.getSolution().col_value
-            values = {name: solution[number] for name, number in index.items()}
+            # Every later stage starts from an optimal basis that only its objective makes
+            # suboptimal: the primal simplex takes a few steps from there where the dual
+            # simplex would start over.
+            highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+            solution = numpy.asarray(highs.getSolution().col_value)
             for terms in objectives:
+                values = {name: float(solution[index[name]]) for name, _ in terms}
                 bound = kept_bound(terms, values, offset, stage.maximize, loose, scale)
-                if stage.maximize:
+                if len(terms) == 1 and terms[0][1] == 1:
+                    # One source total kept at its optimum: a bound of its column, which
+                    # keeps the programme from growing by a row a step.
+                    column = index[terms[0][0]]
+                    low, high = lower[column], upper[column]
+                    if stage.maximize:
+                        lower[column] = min(max(low, bound), high)
+                    else:
+                        upper[column] = max(min(high, bound), low)
+                    highs.changeColBounds(column, lower[column], upper[column])
+                elif stage.maximize:
                     highs.addRow(bound, infinity, *row(terms))
                 else:
                     highs.addRow(-infinity, bound, *row(terms))
-        return values
+        return {name: float(solution[number]) for name, number in index.items()}
+
+
+#: HiGHS's `simplex_strategy` for the primal simplex.
+PRIMAL_SIMPLEX = 4
 
 
 @contextlib.contextmanager

@@ -64,8 +64,11 @@ class Highs:
         solution = numpy.zeros(len(names))
         scale = model.scale()
         costed: list[int] = []  # the columns of the last stage's objectives
+        free: set[int] | None = None  # after a settling stage: the columns left to settle
         for stage in stages:
-            objectives = [terms for terms in stage.objectives if terms]
+            objectives = [terms for terms in stage.objectives
+                          if terms and (free is None or all(index[name] in free
+                                                            for name, _ in terms))]
             if not objectives:
                 continue
             costs = dict.fromkeys(costed, 0.0)
@@ -86,6 +89,9 @@ class Highs:
             # simplex would start over.
             highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
             solution = numpy.asarray(highs.getSolution().col_value)
+            if stage.settles:
+                free = _hold_face(highs, lower, upper)
+                continue
             for terms in objectives:
                 values = {name: float(solution[index[name]]) for name, _ in terms}
                 bound = kept_bound(terms, values, offset, stage.maximize, loose, scale)
@@ -106,8 +112,65 @@ class Highs:
         return {name: float(solution[number]) for name, number in index.items()}
 
 
-#: HiGHS's `simplex_strategy` for the primal simplex.
-PRIMAL_SIMPLEX = 4
+#: How far from zero a reduced cost must be to count as nonzero. The objectives' weights
+#: are whole numbers, and so (over the small determinants of these programmes) are the exact
+#: reduced costs of their optimal bases; the solver's are off by far less than this.
+REDUCED_COST_TOLERANCE = 1e-3
+#: How far from zero an entry of the basis inverse times a column must be to count: the
+#: programmes' matrices hold small whole numbers, and so their exact entries are 0 or far from.
+MOVE_TOLERANCE = 1e-9
+
+
+def _hold_face(highs: highspy.Highs, lower: list[float], upper: list[float]) -> set[int]:
+    """Keep the optimum of the stage just solved by fixing what is the same at every optimum;
+    the columns that may still move (none when the optimum is unique).
+
+    On the optimal basis, a nonbasic column or row with a nonzero reduced cost stays at its
+    bound at every optimum; those with a zero one may move, and with them the basic columns
+    that their columns of the basis inverse touch. Every other column keeps its value on the
+    whole optimal face. So the face is exactly the feasible points with those columns and
+    rows fixed at their values (whole cents at a vertex), and it is held so, by bounds, not
+    by a row of every column with the objective's large weights."""
+    import highspy
+    import numpy
+
+    basic_status = highspy.HighsBasisStatus.kBasic
+    basis = highs.getBasis()
+    solution = highs.getSolution()
+    lp = highs.getLp()
+    _, basic = highs.getBasicVariables()
+    free: set[int] = set()
+    held_rows = []
+    for is_column, status, dual, low, high in (
+            (True, basis.col_status, solution.col_dual, lp.col_lower_, lp.col_upper_),
+            (False, basis.row_status, solution.row_dual, lp.row_lower_, lp.row_upper_)):
+        nonbasic = (numpy.array([entry != basic_status for entry in status], dtype=bool)
+                    & (numpy.asarray(low) < numpy.asarray(high)))
+        zero = numpy.abs(numpy.asarray(dual)) <= REDUCED_COST_TOLERANCE
+        for number in numpy.flatnonzero(nonbasic & zero):
+            if is_column:
+                free.add(int(number))
+                _, moves = highs.getReducedColumn(int(number))
+            else:
+                _, moves = highs.getBasisInverseCol(int(number))
+            free.update(int(basic[position])
+                        for position in numpy.flatnonzero(numpy.abs(moves) > MOVE_TOLERANCE)
+                        if basic[position] >= 0)
+        if not is_column:
+            held_rows = numpy.flatnonzero(nonbasic & ~zero)
+    held = numpy.array([column for column in range(len(lower)) if column not in free],
+                       dtype=numpy.int32)
+    values = numpy.round(numpy.asarray(solution.col_value)[held] * 100) / 100
+    for column, value in zip(held.tolist(), values.tolist()):
+        lower[column] = upper[column] = value
+    highs.changeColsBounds(len(held), held, values, values)
+    activity = numpy.round(numpy.asarray(solution.row_value)[held_rows] * 100) / 100
+    highs.changeRowsBounds(len(held_rows), held_rows.astype(numpy.int32), activity, activity)
+    return free
+
+
+#: HiGHS's `simplex_strategy` for the dual and the primal simplex.
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
 
 
 @contextlib.contextmanager
@@ -131,16 +194,20 @@ def _quiet() -> Iterator[None]:
 
 
 def _solve_once(highs: highspy.Highs) -> None:
-    """Run; as CBC does, try once more without presolve before giving up."""
+    """Run; as CBC does, try once more from scratch (the dual simplex, without presolve) before
+    giving up."""
     import highspy
 
     highs.run()
     if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         return
+    _, strategy = highs.getOptionValue("simplex_strategy")
     highs.setOptionValue("presolve", "off")
+    highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
     highs.clearSolver()
     highs.run()
     highs.setOptionValue("presolve", "on")
+    highs.setOptionValue("simplex_strategy", strategy)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise AllocationError("the highs solver found no optimum (a bug: the checked rules "
                               "always have one)")

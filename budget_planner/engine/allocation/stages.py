@@ -93,6 +93,9 @@ class Stage:
 
     objectives: list[Terms]
     maximize: bool
+    #: The stages after this one only break ties among its optima: a back-end that proves
+    #: this stage's optimum unique may skip them.
+    settles: bool = False
 
 
 class Backend(Protocol):
@@ -172,7 +175,8 @@ def kept_bound(terms: Terms, values: dict[str, float], offset: dict[str, int], m
     found = sum(coefficient * values[name] for name, coefficient in terms) * 100 + sum(
         coefficient * offset.get(name, 0) for name, coefficient in terms)
     value = shifted(terms, kept_optimum(found, maximize, loose), offset)
-    slack = EPS_ABS + (EPS_LOOSE * scale if loose else EPS_REL * abs(value))
+    weight = max(abs(coefficient) for _, coefficient in terms)
+    slack = EPS_ABS * weight + (EPS_LOOSE * scale * weight if loose else EPS_REL * abs(value))
     return value - slack if maximize else value + slack
 
 
@@ -214,8 +218,10 @@ def build_stages(plan: Plan, model: Model, components: Sequence[Component]) -> l
         stages.append(Stage([[term for group in component.groups
                               for term in model.deviation[group.index]]
                              for component in components], maximize=False))
-    # The tie-break: one source total at a time, most preferred source first, groups in order.
     order = _source_order(plan)
+    stages.append(Stage([_weighted(component, order, model) for component in components],
+                        maximize=True, settles=True))
+    # The tie-break: one source total at a time, most preferred source first, groups in order.
     sequences = []
     for component in components:
         sequence = [model.x[group.index, source] for source in order
@@ -228,6 +234,22 @@ def build_stages(plan: Plan, model: Model, components: Sequence[Component]) -> l
         stages.append(Stage([[(sequence[step], 1)] if step < len(sequence) else []
                              for sequence in sequences], maximize=True))
     return stages
+
+
+def _weighted(component: Component, order: Sequence[str], model: Model) -> Terms:
+    """One objective that leaves a single optimum in all but rare cases: each source total
+    weighted by its source's rank times its group's rank (both from the most preferred).
+
+    A product, not a sum: with weights that add a source's part and a group's part, moving a
+    cent from one source to another in one group and back in another would change nothing,
+    and every such exchange would be another optimum. Ranks are taken within the component,
+    so its optimum depends on its own data only.
+    """
+    sources = len(order)
+    weight = {source: 2 * sources - rank for rank, source in enumerate(order)}
+    count = len(component.groups)
+    return [(model.x[group.index, source], weight[source] * (2 * count - rank))
+            for rank, group in enumerate(component.groups) for source in group.sources]
 
 
 def least_gap(groups: Sequence[Group], caps: dict[CapKey, int], backend: Backend) -> int:

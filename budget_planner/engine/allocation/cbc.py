@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AllocationError, SolverRefusal
-from .stages import Model, Stage, Terms, kept_bound, shifted
+from .stages import Model, Stage, Terms, each_least_gap, kept_bound, shifted
 
 if TYPE_CHECKING:
     import pulp
@@ -69,6 +69,11 @@ class Cbc:
                 kept = row >= bound if stage.maximize else row <= bound
                 problem += kept, f"fix_{number}_{part}"
         return values
+
+
+    def least_gaps(self, model: Model, raised: Sequence[int]) -> list[int]:
+        """Each least gap solved anew, in two passes."""
+        return each_least_gap(model, raised, self)
 
 
 def _cbc_program() -> str:

@@ -11,7 +11,7 @@ from ...core.model import Finding, Plan, SourceUse
 from ...core.money import ZERO, display, from_cents
 from .bounds import Item, Rule, origin_text
 from .groups import CapKey, Component, ComponentKey
-from .stages import Backend, least_gap
+from .stages import Backend, least_gaps
 
 
 def limiting_rules(item: Item, row: list[int],
@@ -72,44 +72,42 @@ def source_uses(plan: Plan, components: Sequence[Component], caps: dict[CapKey, 
     rows = []
     keys = [(source, period.id) for period in plan.periods for source in plan.source_ids]
     keys += [(source, None) for source in plan.source_ids]
-    least: dict[int, int] = {}  # each component's least gap, solved once
-    named: dict[int, ComponentKey] = {}  # each component's key, made once
     shadows = {} if shadows is None else shadows
+    prices = _shadow_prices([key for key in keys if key in exhausted], components, backend,
+                            shadows)
     for key in keys:
         allocated = used.get(key, 0)
         if key not in caps:
             rows.append(SourceUse(key[0], key[1], None, from_cents(allocated), None, False, None))
             continue
-        binding = key in exhausted
-        shadow = _shadow_price(key, components, least, named, backend, shadows) \
-            if binding else ZERO
         rows.append(SourceUse(key[0], key[1], from_cents(caps[key]), from_cents(allocated),
-                              from_cents(caps[key] - allocated), binding, shadow))
+                              from_cents(caps[key] - allocated), key in exhausted,
+                              prices.get(key, ZERO)))
     return tuple(rows)
 
 
-def _shadow_price(key: CapKey, components: Sequence[Component], least: dict[int, int],
-                  named: dict[int, ComponentKey], backend: Backend,
-                  shadows: Shadows) -> Decimal:
-    """How much the least total gap falls if the cap were one euro higher.
+def _shadow_prices(binding: Sequence[CapKey], components: Sequence[Component],
+                   backend: Backend, shadows: Shadows) -> dict[CapKey, Decimal]:
+    """How much the least total gap falls if each binding cap were one euro higher (0 for a
+    cap that ties no lines); solved only for components whose prices `shadows` does not
+    remember yet.
 
     A finite difference of re-solved optima, not a solver's dual value: duals of degenerate
     optima differ between solvers, this difference does not.
     """
-    for number, component in enumerate(components):
-        if key in component.caps:
-            if number not in named:
-                named[number] = component.key
-            remembered = (named[number], key)
-            if remembered not in shadows:
-                if number not in least:
-                    least[number] = least_gap(component.groups, component.caps, backend)
-                raised = dict(component.caps)
-                raised[key] += 100
-                shadows[remembered] = from_cents(
-                    least[number] - least_gap(component.groups, raised, backend))
-            return shadows[remembered]
-    return ZERO
+    prices = {}
+    for component in components:
+        keys = [key for key in binding if key in component.caps]
+        if not keys:
+            continue
+        named = component.key
+        missing = [key for key in keys if (named, key) not in shadows]
+        if missing:
+            least, raised = least_gaps(component.groups, component.caps, missing, backend)
+            for key in missing:
+                shadows[named, key] = from_cents(least - raised[key])
+        prices.update((key, shadows[named, key]) for key in keys)
+    return prices
 
 
 def funding_findings(plan: Plan) -> list[Finding]:

@@ -9,6 +9,7 @@ solver, so any correct one finds the same unique point.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ class Model:
     gap: dict[int, str] = field(default_factory=dict)
     #: Each group's distance from its target mix, as terms.
     deviation: dict[int, Terms] = field(default_factory=dict)
+    #: The row of each cap (its index in `rows`), for caps that some group uses.
+    cap_rows: dict[CapKey, int] = field(default_factory=dict)
 
     def scale(self) -> float:
         """The largest right-hand side, in euros: what the first pass's slack is relative to."""
@@ -82,6 +85,7 @@ def build_model(groups: Sequence[Group], caps: dict[CapKey, int]) -> Model:
         terms = [(model.x[group.index, source], 1) for group in groups
                  if source in group.sources and period in (None, group.period)]
         if terms:
+            model.cap_rows[source, period] = len(model.rows)
             model.rows.append((f"cap_{number}", terms, "<=", amount))
     return model
 
@@ -111,6 +115,11 @@ class Backend(Protocol):
         """One pass of the stages, in euros relative to `offset` (cents): each variable's value
         at the last stage's optimum. Each stage's optimum is kept for the next stage by a row
         bounded by `kept_bound`; `loose` is the first pass."""
+        ...
+
+    def least_gaps(self, model: Model, raised: Sequence[int]) -> list[int]:
+        """The least total gap in whole cents, then the same with each of the `raised` rows
+        (indexes in `model.rows`) allowed one euro more (see `each_least_gap`)."""
         ...
 
 
@@ -252,9 +261,29 @@ def _weighted(component: Component, order: Sequence[str], model: Model) -> Terms
             for rank, group in enumerate(component.groups) for source in group.sources]
 
 
-def least_gap(groups: Sequence[Group], caps: dict[CapKey, int], backend: Backend) -> int:
-    """The least total gap of these groups under these caps, in cents."""
+def least_gaps(groups: Sequence[Group], caps: dict[CapKey, int], raised: Sequence[CapKey],
+               backend: Backend) -> tuple[int, dict[CapKey, int]]:
+    """The least total gap of these groups under these caps, in cents, and the same with each
+    cap of `raised` one euro higher (what its shadow price is measured by)."""
     model = build_model(groups, caps)
-    cents = optimise(model, [Stage([list((name, 1) for name in model.gap.values())],
-                                   maximize=False)], backend)
-    return sum(cents[name] for name in model.gap.values())
+    rows = [model.cap_rows[key] for key in raised if key in model.cap_rows]
+    least, *each = backend.least_gaps(model, rows)
+    found = dict(zip((key for key in raised if key in model.cap_rows), each))
+    return least, {key: found.get(key, least) for key in raised}
+
+
+def each_least_gap(model: Model, raised: Sequence[int], backend: Backend) -> list[int]:
+    """`Backend.least_gaps` by the stages: the least gap solved anew (in two passes, exact to
+    the cent) for the model and for each raised row."""
+    stage = Stage([[(name, 1) for name in model.gap.values()]], maximize=False)
+    found = []
+    for number in (None, *raised):
+        changed = model
+        if number is not None:
+            name, terms, sense, cents = model.rows[number]
+            rows = list(model.rows)
+            rows[number] = (name, terms, sense, cents + 100)
+            changed = dataclasses.replace(model, rows=rows)
+        values = optimise(changed, [stage], backend)
+        found.append(sum(values[name] for name in model.gap.values()))
+    return found

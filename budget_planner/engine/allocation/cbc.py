@@ -33,7 +33,7 @@ class Cbc:
     limit = 10**13
 
     def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
-                   loose: bool) -> dict[str, float]:
+                   loose: bool, starts: dict[int, object] | None = None) -> dict[str, float]:
         """One pass of the stages, in euros relative to `offset` (cents); the last stage's
         point."""
         import pulp

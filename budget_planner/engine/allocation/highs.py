@@ -33,7 +33,7 @@ class Highs:
     limit = 10**15
 
     def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
-                   loose: bool) -> dict[str, float]:
+                   loose: bool, starts: dict[int, object] | None = None) -> dict[str, float]:
         """One pass of the stages, in euros relative to `offset` (cents); the last stage's
         point."""
         import highspy
@@ -62,12 +62,9 @@ class Highs:
         moving = numpy.arange(len(names))  # the columns of `point` that `highs` still solves
         scale = model.scale()
         costed: list[int] = []  # the columns of the last stage's objectives
-        if len(names) >= INTERIOR_POINT_COLUMNS:
-            # From nothing, a large programme's first stage is solved fastest by the interior
-            # point method, crossed over to a basis for the stages that follow (10,000
-            # mixed lines: 0.9 s against 3.9 s by the dual simplex).
-            highs.setOptionValue("solver", "ipm")
-        for stage in stages:
+        starts = {} if starts is None else starts
+        afresh = True  # whether the next stage starts from no basis
+        for number, stage in enumerate(stages):
             objectives = [terms for terms in stage.objectives
                           if terms and all(name in index for name, _ in terms)]
             if not objectives:
@@ -89,8 +86,21 @@ class Highs:
                 # simplex (on 10,000 mixed lines, 1.6 s against 23 s from the last basis).
                 highs.clearSolver()
                 highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+                afresh = True
+            if afresh and not loose and number in starts:
+                # The first pass's optimal basis of this stage, optimal here too.
+                highs.setBasis(starts[number])
+                highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+            elif afresh and len(names) >= INTERIOR_POINT_COLUMNS and not stage.settles:
+                # From nothing, a large programme's first stage is solved fastest by the
+                # interior point method, crossed over to a basis for the stages that follow
+                # (10,000 mixed lines: 0.9 s against 3.9 s by the dual simplex).
+                highs.setOptionValue("solver", "ipm")
             _solve_once(highs)
             highs.setOptionValue("solver", "simplex")
+            if afresh and loose:
+                starts[number] = highs.getBasis()
+            afresh = False
             # Every later stage starts from an optimal basis that only its objective makes
             # suboptimal: the primal simplex takes a few steps from there where the dual
             # simplex would start over.
@@ -126,9 +136,10 @@ class Highs:
 
     def least_gaps(self, model: Model, raised: Sequence[int]) -> list[int]:
         """The least gaps on one HiGHS model: each raised row is solved from the basis of the
-        last, and each solve is exact to the cent by the same two passes as the stages, the
-        second done on the same model with every bound shifted by the first's answer in
-        whole cents (the basis stays valid, so it takes a step or two)."""
+        last, and exact to the cent by the same two passes as the stages, the second on the
+        same model with its bounds shifted by the first's answer in whole cents (the basis
+        stays valid, so it takes a step or two). Each first pass starts where the last
+        answer left the bounds."""
         import numpy
 
         exact = _IntegerModel(model)
@@ -141,15 +152,16 @@ class Highs:
         if len(costs) >= INTERIOR_POINT_COLUMNS:
             highs.setOptionValue("solver", "ipm")
         found = []
-        unshifted = numpy.zeros(len(costs), dtype=numpy.int64)
+        offset = numpy.zeros(len(costs), dtype=numpy.int64)
         for number in (None, *raised):
             if number is not None:
                 exact.rhs[number] += 100
-                exact.load_bounds(highs, unshifted)
+                exact.shift(highs, offset, (number,))
             _solve_once(highs)
             highs.setOptionValue("solver", "simplex")
-            offset = numpy.round(numpy.asarray(highs.getSolution().col_value) * 100)
-            exact.load_bounds(highs, offset.astype(numpy.int64))
+            offset = offset + numpy.round(
+                numpy.asarray(highs.getSolution().col_value) * 100).astype(numpy.int64)
+            exact.shift(highs, offset)
             _solve_once(highs)
             raw = numpy.asarray(highs.getSolution().col_value) * 100
             delta = numpy.round(raw)
@@ -158,65 +170,74 @@ class Highs:
             found.append(int((offset[gaps] + delta[gaps]).sum()))
             if number is not None:
                 exact.rhs[number] -= 100
-            exact.load_bounds(highs, unshifted)
+                exact.shift(highs, offset, (number,))
         return found
 
 
 class _IntegerModel:
-    """A model's bounds and rows as integer arrays (cents), to shift every bound of a HiGHS
-    model by an offset in whole cents at once, exactly."""
+    """A model's bounds and rows as integer arrays (cents), to shift the bounds of a HiGHS
+    model by an offset in whole cents, exactly, changing only those that move."""
 
     def __init__(self, model: Model) -> None:
         import numpy
 
         self.columns = {name: number for number, name in enumerate(model.bounds)}
-        self.low = [low for low, _ in model.bounds.values()]
-        self.high = [high for _, high in model.bounds.values()]
+        # Bounds in cents; an unbounded side as an infinite float, which no shift changes.
+        self.low = numpy.array([-numpy.inf if low is None else low
+                                for low, _ in model.bounds.values()], dtype=object)
+        self.high = numpy.array([numpy.inf if high is None else high
+                                 for _, high in model.bounds.values()], dtype=object)
         self.equal = numpy.array([sense == "=" for _, _, sense, _ in model.rows], dtype=bool)
         self.rhs = numpy.array([cents for _, _, _, cents in model.rows], dtype=numpy.int64)
         self.row_of = numpy.array([number for number, (_, terms, _, _) in enumerate(model.rows)
                                    for _ in terms], dtype=numpy.int64)
         self.column_of = numpy.array([self.columns[name] for _, terms, _, _ in model.rows
-                                      for name, _ in terms], dtype=numpy.int32)
+                                      for name, _ in terms], dtype=numpy.int64)
         self.coefficient = numpy.array([coefficient for _, terms, _, _ in model.rows
                                         for _, coefficient in terms], dtype=numpy.int64)
+        self.offset = numpy.zeros(len(self.columns), dtype=numpy.int64)
+        self.moved = numpy.zeros(len(self.rhs), dtype=numpy.int64)
 
     def load(self, highs: highspy.Highs) -> None:
         """The columns and rows, unshifted."""
-        import highspy
         import numpy
 
-        infinity = highspy.kHighsInf
-        count = len(self.columns)
-        highs.addVars(count, numpy.array([-infinity if low is None else low / 100
-                                          for low in self.low]),
-                      numpy.array([infinity if high is None else high / 100
-                                   for high in self.high]))
+        highs.addVars(len(self.columns), (self.low / 100).astype(float),
+                      (self.high / 100).astype(float))
         order = numpy.argsort(self.row_of, kind="stable")
         starts = numpy.searchsorted(self.row_of[order], numpy.arange(len(self.rhs)))
-        rhs = self.rhs / 100
-        highs.addRows(len(self.rhs), numpy.where(self.equal, rhs, -infinity), rhs,
-                      len(order), starts.astype(numpy.int32), self.column_of[order],
+        highs.addRows(len(self.rhs), *self._row_bounds(self.rhs, self.equal), len(order),
+                      starts.astype(numpy.int32), self.column_of[order].astype(numpy.int32),
                       self.coefficient[order].astype(float))
 
-    def load_bounds(self, highs: highspy.Highs, offset: NDArray[numpy.int64]) -> None:
-        """Every bound relative to `offset` (cents), in euros."""
-        import highspy
+    def _row_bounds(self, cents: NDArray[numpy.int64], equal: NDArray[numpy.bool_]
+                    ) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64]]:
+        """Rows' bounds in euros from their right-hand sides in cents."""
         import numpy
 
-        infinity = highspy.kHighsInf
-        count = len(self.columns)
-        lower = numpy.array([-infinity if low is None else low - shift
-                             for low, shift in zip(self.low, offset.tolist())], dtype=float)
-        upper = numpy.array([infinity if high is None else high - shift
-                             for high, shift in zip(self.high, offset.tolist())], dtype=float)
-        highs.changeColsBounds(count, numpy.arange(count, dtype=numpy.int32),
-                               lower / 100, upper / 100)
+        upper = cents / 100
+        return numpy.where(equal, upper, -numpy.inf), upper
+
+    def shift(self, highs: highspy.Highs, offset: NDArray[numpy.int64],
+              rows: Sequence[int] = ()) -> None:
+        """Every bound relative to `offset` (cents), in euros; `rows` have a new right-hand
+        side in `rhs` to load too."""
+        import numpy
+
+        columns = numpy.flatnonzero(offset != self.offset)
+        if len(columns):
+            shift = offset[columns].astype(object)
+            highs.changeColsBounds(len(columns), columns.astype(numpy.int32),
+                                   ((self.low[columns] - shift) / 100).astype(float),
+                                   ((self.high[columns] - shift) / 100).astype(float))
         moved = numpy.zeros(len(self.rhs), dtype=numpy.int64)
         numpy.add.at(moved, self.row_of, self.coefficient * offset[self.column_of])
-        rhs = (self.rhs - moved) / 100
-        highs.changeRowsBounds(len(rhs), numpy.arange(len(rhs), dtype=numpy.int32),
-                               numpy.where(self.equal, rhs, -infinity), rhs)
+        changed = numpy.union1d(numpy.flatnonzero(moved != self.moved),
+                                numpy.asarray(rows, dtype=numpy.int64))
+        if len(changed):
+            lower, upper = self._row_bounds(self.rhs[changed] - moved[changed], self.equal[changed])
+            highs.changeRowsBounds(len(changed), changed.astype(numpy.int32), lower, upper)
+        self.offset, self.moved = offset, moved
 
 
 def _new_highs() -> highspy.Highs:

@@ -285,6 +285,52 @@ min = "12.5%"
     assert amounts(result) == {("P", "a", "EC"): D("3.33"), ("P", "a", "NATIONAL"): D("6.68")}
 
 
+def test_the_tie_break_gives_a_preferred_source_where_the_alternative_is_worse(tmp_path):
+    """a (1000, EC or National) and b (1000, EC or Other), EC capped at 1000 and preferred.
+
+    Stage 1 funds everything; the priority stage gives EC all its 1000, which a or b could
+    take. The weighted tie-break (source weight 2n - rank: EC 6, National 5, Other 4; group
+    weight 2m - rank: a 4, b 3) maximises 24 aEC + 20 aNAT + 18 bEC + 12 bOTHER; with
+    aNAT = 1000 - aEC, bOTHER = 1000 - bEC and aEC + bEC = 1000 that is 38000 - 2 aEC, so
+    aEC = 0: EC pays b, whose alternative (Other) comes last, and National pays a. The
+    optimum is unique, so no lexicographic step runs; CBC, which runs them all, agrees."""
+    plan = load(tmp_path, plan_text(
+        [("P", [("a", 1000, ["EC", "NATIONAL"]), ("b", 1000, ["EC", "OTHER"])])], """
+[[funding.caps]]
+source = "EC"
+amount = 1000
+
+[funding.preference]
+priority = ["EC"]
+"""))
+    result = both(plan)
+    assert amounts(result) == {("P", "a", "EC"): D(0), ("P", "a", "NATIONAL"): D(1000),
+                               ("P", "b", "EC"): D(1000), ("P", "b", "OTHER"): D(0)}
+
+
+def test_solving_only_what_the_optimal_face_leaves_free_changes_no_cent(tmp_path, monkeypatch):
+    """The same allocation when HiGHS keeps every basic column free on the weighted stage's
+    optimal face (so the lexicographic steps run on all of them) as when it fixes those that
+    no free nonbasic column moves; on a plan whose lines mark many different sets of sources,
+    where the weighted optimum is not unique."""
+    from benchmarks.make_plan import plan_text as generated
+    from budget_planner.engine.allocation import highs
+
+    solve_once = highs._solve_once
+    plan = load(tmp_path, generated(120, periods=2, sources=8, seed=3, shape="mixed"))
+    settled = allocate(plan)
+    steps = []
+    monkeypatch.setattr(highs, "MOVE_TOLERANCE", -1.0)
+    monkeypatch.setattr(highs, "_solve_once", lambda model: steps.append(model.getNumCol())
+                        or solve_once(model))
+    everything = allocate(plan)
+    assert allocation_json(everything) == allocation_json(settled)
+    assert settled.status == "optimal" and settled.objective > 0
+    # The face was not a point: steps ran on a programme of the free columns.
+    full = max(steps)
+    assert any(0 < columns < full for columns in steps)
+
+
 # --- infeasible rule sets -----------------------------------------------------------------------
 
 INFEASIBLE = {

@@ -12,6 +12,7 @@ random plans.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -328,10 +329,18 @@ def _face(highs: highspy.Highs) -> tuple[NDArray[numpy.int64], highspy.Highs, li
         fixed = activity[number] - own
         low, high = ((activity[number], activity[number]) if held_rows[number]
                      else (row_lower[number], row_upper[number]))
-        smaller.addRow(low - fixed, high - fixed, len(terms),
+        # What the free columns may add up to, in whole cents: the row's bounds and the
+        # fixed columns' values are, and the solver's last digits must not make a cycle of
+        # equalities disagree.
+        smaller.addRow(_cents(low - fixed), _cents(high - fixed), len(terms),
                        numpy.array([column for column, _ in terms], dtype=numpy.int32),
                        numpy.array([coefficient for _, coefficient in terms], dtype=float))
     return free, smaller, lower, upper
+
+
+def _cents(euros: float) -> float:
+    """A finite amount rounded to whole cents; an infinite one as it is."""
+    return round(euros * 100) / 100 if math.isfinite(euros) else euros
 
 
 @contextlib.contextmanager

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AllocationError, SolverRefusal
-from .stages import Model, Stage, Terms, each_least_gap, kept_bound, shifted
+from .stages import (Model, Stage, Steps, Terms, each_least_gap, expanded, kept_bound,
+                     shifted)
 
 if TYPE_CHECKING:
     import pulp
@@ -32,7 +33,7 @@ class Cbc:
     #: pulp's model file keeps 13 significant digits: from 10**13 cents a cent could be lost.
     limit = 10**13
 
-    def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
+    def run_stages(self, model: Model, stages: Sequence[Stage | Steps], offset: dict[str, int],
                    loose: bool, starts: dict[int, object] | None = None) -> dict[str, float]:
         """One pass of the stages, in euros relative to `offset` (cents); the last stage's
         point."""
@@ -55,7 +56,7 @@ class Cbc:
             problem += (row == rhs if sense == "=" else row <= rhs), name
         values: dict[str, float] = {name: 0.0 for name in model.bounds}
         scale = model.scale()
-        for number, stage in enumerate(stages):
+        for number, stage in enumerate(stage for _, stage in expanded(stages)):
             objectives = [terms for terms in stage.objectives if terms]
             if not objectives:
                 continue

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import AllocationError
-from .stages import CENT_TOLERANCE, Model, Stage, Terms, kept_bound, shifted
+from .stages import (CENT_TOLERANCE, Model, Stage, Steps, Terms, expanded, kept_bound,
+                     shifted)
 
 if TYPE_CHECKING:
     import highspy
@@ -33,7 +34,7 @@ class Highs:
     #: HiGHS works in doubles and is tested exact below this many cents.
     limit = 10**15
 
-    def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
+    def run_stages(self, model: Model, stages: Sequence[Stage | Steps], offset: dict[str, int],
                    loose: bool, starts: dict[int, object] | None = None) -> dict[str, float]:
         """One pass of the stages, in euros relative to `offset` (cents); the last stage's
         point."""
@@ -65,9 +66,8 @@ class Highs:
         costed: list[int] = []  # the columns of the last stage's objectives
         starts = {} if starts is None else starts
         afresh = True  # whether the next stage starts from no basis
-        for number, stage in enumerate(stages):
-            objectives = [terms for terms in stage.objectives
-                          if terms and all(name in index for name, _ in terms)]
+        for number, stage in expanded(stages, lambda name: name in index):
+            objectives = [terms for terms in stage.objectives if terms]
             if not objectives:
                 continue
             costs = dict.fromkeys(costed, 0.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -102,6 +102,35 @@ class Stage:
     settles: bool = False
 
 
+@dataclass(slots=True)
+class Steps:
+    """The lexicographic tie-break, kept compact: in step k each component's k-th total (a
+    variable's name) is maximised, the components side by side, and kept before the next
+    step. A back-end expands it into stages, all of them or only those of the totals it has
+    not fixed yet (a plan of 100,000 mixed lines has millions)."""
+
+    sequences: list[list[str]]
+
+    def stages(self, keep: Callable[[str], bool] = lambda name: True) -> Iterator[Stage]:
+        """The steps as stages, leaving out the totals `keep` refuses (components are
+        independent, so which step of one goes with which of another does not matter)."""
+        sequences = [[name for name in sequence if keep(name)] for sequence in self.sequences]
+        for step in range(max(map(len, sequences), default=0)):
+            yield Stage([[(sequence[step], 1)] if step < len(sequence) else []
+                         for sequence in sequences], maximize=True)
+
+
+def expanded(stages: Sequence[Stage | Steps], keep: Callable[[str], bool] = lambda name: True
+             ) -> Iterator[tuple[int, Stage]]:
+    """Every stage with the number of the item it comes from; steps expanded, when they are
+    reached, for the totals that `keep` allows then."""
+    for number, item in enumerate(stages):
+        if isinstance(item, Steps):
+            yield from ((number, stage) for stage in item.stages(keep))
+        else:
+            yield number, item
+
+
 class Backend(Protocol):
     """A solver that runs one pass of the stages (see `optimise`)."""
 
@@ -110,7 +139,7 @@ class Backend(Protocol):
     #: The amounts (in cents) from which it can no longer be trusted to the cent.
     limit: int
 
-    def run_stages(self, model: Model, stages: Sequence[Stage], offset: dict[str, int],
+    def run_stages(self, model: Model, stages: Sequence[Stage | Steps], offset: dict[str, int],
                    loose: bool, starts: dict[int, object] | None = None) -> dict[str, float]:
         """One pass of the stages, in euros relative to `offset` (cents): each variable's value
         at the last stage's optimum. Each stage's optimum is kept for the next stage by a row
@@ -125,7 +154,8 @@ class Backend(Protocol):
         ...
 
 
-def optimise(model: Model, stages: Sequence[Stage], backend: Backend) -> dict[str, int]:
+def optimise(model: Model, stages: Sequence[Stage | Steps], backend: Backend
+             ) -> dict[str, int]:
     """Run the stages; every variable's value in whole cents.
 
     Two passes: the first in plain floats; the second solves the same stages again for the
@@ -205,14 +235,16 @@ def _source_order(plan: Plan) -> list[str]:
     return order
 
 
-def build_stages(plan: Plan, model: Model, components: Sequence[Component]) -> list[Stage]:
+def build_stages(plan: Plan, model: Model, components: Sequence[Component]
+                 ) -> list[Stage | Steps]:
     """The objectives in strict priority: least gap, the preference, the tie-break."""
     def totals(sources: list[str]) -> list[Terms]:
         return [[(model.x[group.index, source], 1) for group in component.groups
                  for source in group.sources if source in sources] for component in components]
 
-    stages = [Stage([[(model.gap[group.index], 1) for group in component.groups]
-                     for component in components], maximize=False)]
+    stages: list[Stage | Steps] = [
+        Stage([[(model.gap[group.index], 1) for group in component.groups]
+               for component in components], maximize=False)]
     preference = plan.funding.preference
     if preference is not None and preference.kind == "cost":
         # The source totals reachable at the least gap form a base polytope (sums and boxes of
@@ -242,9 +274,7 @@ def build_stages(plan: Plan, model: Model, components: Sequence[Component]) -> l
         if len(component.groups) == 1 and sequence:
             sequence.pop()  # the gap is fixed, so the group's last free total follows
         sequences.append(sequence)
-    for step in range(max((len(sequence) for sequence in sequences), default=0)):
-        stages.append(Stage([[(sequence[step], 1)] if step < len(sequence) else []
-                             for sequence in sequences], maximize=True))
+    stages.append(Steps(sequences))
     return stages
 
 

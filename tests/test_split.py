@@ -78,10 +78,20 @@ def test_a_group_of_nothing_splits_nothing():
     assert split_group(empty, {"A": 0}) == [[0, 0], [0, 0]]
 
 
-def test_totals_that_no_split_can_hold_are_an_error():
-    blocked = group(("A",), [(1, [0], [0]), (1, [0], [0])])
-    with pytest.raises(AllocationError, match="cannot split a group's totals over its lines"):
-        split_group(blocked, {"A": 1})
+@pytest.mark.parametrize(("sources", "lines", "totals"), [
+    # No line may take from A, whose total is a cent: a column left over.
+    (("A",), [(1, [0], [0]), (1, [0], [0])], {"A": 1}),
+    # C may give the line nothing but its total is a cent: the line is left a cent short.
+    (("A", "B", "C"), [(2, [0, 0, 0], [2, 2, 0])], {"A": 1, "B": 0, "C": 1}),
+    # The line must take 6 cents from A, whose total is 1: the line is 5 cents over.
+    (("A", "B"), [(9, [6, 0], [6, 8])], {"A": 1, "B": 6}),
+    # The line must take its cent from C, whose total is 0: C a cent over, A a cent short.
+    (("A", "B", "C"), [(1, [0, 0, 1], [1, 0, 1])], {"A": 1, "B": 0, "C": 0}),
+])
+def test_totals_that_no_split_can_hold_are_an_error(sources, lines, totals):
+    with pytest.raises(AllocationError) as caught:
+        split_group(group(sources, lines), totals)
+    assert str(caught.value) == "cannot split a group's totals over its lines"
 
 
 @settings(max_examples=150, deadline=None)
@@ -105,6 +115,113 @@ def test_every_split_adds_up_within_bounds_and_a_cent_of_its_share(data):
             share = Fraction(target * cents, amount) if amount else Fraction(0)
             assert share - 1 < cell < share + 1  # the floor or the ceiling of its exact share
     assert [sum(column) for column in zip(*rows)] == targets
+
+
+# --- which of several valid moves the repair makes ----------------------------------------------
+#
+# Shares below are in cents of the line; "behind" is a column's exact running total less what it
+# was given so far. After rounding, `_repair` puts back what bounds left out of place, one cent at
+# a time: a column with a cent too many gives it, along the shortest chain of moves found breadth
+# first (columns tried in their order: the sources', then the gap), to a column a cent short; each
+# move is made in the line that gains most by it (the cell given up furthest above its exact
+# share plus the cell taken furthest below it), the earlier line on a tie. A line left short
+# takes its cent in the column where it is furthest below its exact share (least above it); a
+# line left over gives it up where it is furthest above.
+
+
+@pytest.mark.parametrize(("sources", "lines", "totals", "expected"), [
+    # Line 1 must take all 4 cents from A, A's whole total: line 0 takes none of it.
+    (("A",), [(4, [0], [1]), (4, [4], [4])], {"A": 4}, [[0, 4], [4, 0]]),
+    (("A", "B"), [(4, [0, 4], [4, 4]), (4, [4, 0], [4, 2])], {"A": 4, "B": 4},
+     [[0, 4, 0], [4, 0, 0]]),
+    # B's total is 0 and line 1 may take no A: A's 2 cents are line 0's.
+    (("A", "B"), [(2, [0, 0], [2, 2]), (2, [0, 0], [0, 2])], {"A": 2, "B": 0},
+     [[2, 0, 0], [0, 0, 2]]),
+    (("A", "B"), [(4, [4, 0], [4, 2]), (4, [0, 0], [0, 4])], {"A": 4, "B": 0},
+     [[4, 0, 0], [0, 0, 4]]),
+    # Line 1 takes B's 6 cents (at least 6) and so no A; line 0 takes B's 7th cent (at least
+    # 1); C has nothing; A's 4 cents are 2 in line 0 and 2 in line 2 (each at most 2).
+    (("A", "B", "C"), [(4, [1, 1, 0], [2, 4, 4]), (6, [0, 6, 0], [6, 6, 1]),
+                       (2, [1, 0, 0], [2, 0, 1])], {"A": 4, "B": 7, "C": 0},
+     [[2, 1, 0, 1], [0, 6, 0, 0], [2, 0, 0, 0]]),
+])
+def test_the_only_split_the_bounds_allow(sources, lines, totals, expected):
+    assert split_group(group(sources, lines), totals) == expected
+
+
+def test_an_over_column_gives_its_cents_to_the_first_short_column_reached():
+    # 7 cents: A 1, B 3, gap 3. Line 0 (1 cent; A, B, gap 1/7, 3/7, 3/7): B and the gap tie,
+    # B first: [0, 1, 0]. Line 1 must take 3 from B (its whole amount): the gap's floor (9/7 ->
+    # 1) goes back: [0, 3, 0]. Line 2 (3 cents; shares 3/7, 9/7, 9/7; floors 0, 1, 1): behind
+    # A 4/7 + 3/7 = 1, B -16/7 + 9/7 - 1 = -2, gap 12/7 + 9/7 - 1 = 2: the gap: [0, 1, 2].
+    # A is a cent short, B two over, the gap one short. B's first cent goes to A (the first
+    # short column); of lines 0 and 2, line 0 gains most (B 1 vs 3/7, A 0 vs 1/7: 4/7 + 1/7;
+    # line 2: -2/7 + 3/7). Line 0 now has no B: the second goes from line 2 to the gap.
+    one = group(("A", "B"), [(1, [0, 0], [1, 1]), (3, [0, 3], [2, 3]), (3, [0, 0], [3, 3])])
+    assert split_group(one, {"A": 1, "B": 3}) == [[1, 0, 0], [0, 3, 0], [0, 0, 3]]
+
+
+def test_a_cent_moves_in_the_line_furthest_from_its_shares():
+    # 7 cents: A 3, gap 4. Line 0 (2 cents; 6/7, 8/7): A is further behind: [1, 1]. Line 1
+    # (4 cents; 12/7, 16/7; floors 1, 2): behind A -1/7 + 12/7 - 1 = 4/7, gap 1/7 + 16/7 - 2
+    # = 3/7: A: [2, 2]. Line 2 must take its cent from A: [1, 0]. A is a cent over, the gap a
+    # cent short. Line 0 would move A 1 (1/7 above 6/7) and gap 1 (1/7 below 8/7): 2/7; line 1
+    # A 2 (2/7 above 12/7) and gap 2 (2/7 below 16/7): 4/7. Line 1 moves it.
+    one = group(("A",), [(2, [0], [2]), (4, [0], [4]), (1, [1], [1])])
+    assert split_group(one, {"A": 3}) == [[1, 1], [1, 3], [1, 0]]
+
+
+def test_equal_gains_move_the_cent_in_the_earlier_line():
+    # 5 cents: A 2, gap 3. Lines 0 and 1 (2 cents, at most 1 from A; shares 4/5, 6/5): each
+    # rounds A up ([1, 1]); line 2 must take its cent from A. A is a cent over: lines 0 and 1
+    # gain the same (1/5 + 1/5) by moving it to the gap; line 0 does.
+    one = group(("A",), [(2, [0], [1]), (2, [0], [1]), (1, [1], [1])])
+    assert split_group(one, {"A": 2}) == [[0, 2], [1, 1], [1, 0]]
+
+
+def test_a_line_over_gives_back_in_a_column_above_its_lower_bound():
+    # 8 cents: A 2, B 4, gap 2. Line 0 (3 cents; 6/8, 12/8, 6/8; floors 0, 1, 0): A and the gap
+    # are furthest behind (6/8, B 4/8): [1, 1, 1]. Line 1 (1 cent; 2/8, 4/8, 2/8): behind, with
+    # this line's share, A 0, B 1, gap 0: [0, 1, 0]. Line 2 (4 cents; exact 1, 2, 1) must take
+    # 2 from A: [2, 2, 1] is a cent over; A may not give it back, B and the gap are each exactly
+    # at their running totals, B comes first: [2, 1, 1]. A is a cent over and B a cent short:
+    # line 0 moves it (line 1 has no A, line 2 may not give A).
+    one = group(("A", "B"), [(3, [0, 0], [3, 3]), (1, [0, 0], [1, 1]), (4, [2, 0], [2, 4])])
+    assert split_group(one, {"A": 2, "B": 4}) == [[0, 2, 1], [0, 1, 0], [2, 1, 1]]
+
+
+def test_a_line_over_gives_back_in_the_earlier_column_on_a_tie():
+    # 8 cents: A 2, B 2, gap 4; both lines' exact shares are 1, 1, 2. Line 0 takes them. Line 1
+    # must take 2 from B: [1, 2, 2] is a cent over; A and the gap are each exactly at their
+    # running totals, A first: [0, 2, 2]. B is a cent over, A a cent short: line 0 moves it.
+    one = group(("A", "B"), [(4, [0, 0], [4, 4]), (4, [0, 2], [1, 3])])
+    assert split_group(one, {"A": 2, "B": 2}) == [[2, 0, 2], [0, 2, 2]]
+
+
+def test_a_line_short_takes_its_cent_where_it_is_least_above_its_share():
+    # 9 cents: A 4, B 3, gap 2. Line 0 must take 2 from A: [2, 1, 0] (12/9, 1, 6/9). Line 1 may
+    # take no A (shares 16/9, 12/9, 8/9): floors [0, 1, 0] and only B and the gap may round up,
+    # once each: [0, 2, 1], a cent short. Line 2 (8/9, 6/9, 4/9): behind A 10/9 + 8/9, B -6/9
+    # + 6/9, gap 5/9 + 4/9: A and the gap: [1, 0, 1]. A is a cent short. Line 1 takes its cent
+    # in the gap (1 is 1/9 above 8/9; B's 2 is 6/9 above 12/9), which is then a cent over: line
+    # 2, the only line with a gap cent that may take A, moves it there.
+    one = group(("A", "B"), [(3, [2, 0], [3, 3]), (4, [0, 0], [0, 4]), (2, [0, 0], [2, 2])])
+    assert split_group(one, {"A": 4, "B": 3}) == [[2, 1, 0], [0, 2, 2], [2, 0, 0]]
+
+
+def test_a_line_over_after_rounding_gives_up_its_cent_along_a_chain():
+    # 20 cents: A 6, B 6, gap 8. Line 0 (3 cents; 18/20, 18/20, 24/20): A and B round up:
+    # [1, 1, 1]. Line 1 (8 cents; 48/20, 48/20, 64/20) must take 6 from B: [2, 6, 3] is 3 over;
+    # A and the gap give back one each ([1, 6, 2]), a cent over still. Line 2 (9 cents, at most
+    # 4 from A and B; 54/20, 54/20, 72/20; floors 2, 2, 3): behind A 26/20 + 14/20, B -74/20 +
+    # 14/20, gap 28/20 + 12/20: A and the gap: [3, 2, 4]. A and the gap are a cent short, B
+    # three over. Line 1 gives its cent up in the gap (2 is 24/20 below 64/20, A's 1 28/20 below
+    # 48/20), which is then short: a cent reaches it from B, the over column, through line 0
+    # (B 1 vs 18/20, gap 1 vs 24/20: 2/20 + 4/20; line 2 gains less and line 1 has no B to
+    # give): [1, 0, 2], [1, 6, 1]. B's two cents left go from line 2, the only line with B to
+    # give: to A (reached first) while line 2 may take it, then to the gap.
+    one = group(("A", "B"), [(3, [0, 0], [3, 3]), (8, [0, 6], [8, 8]), (9, [0, 0], [4, 4])])
+    assert split_group(one, {"A": 6, "B": 6}) == [[1, 0, 2], [1, 6, 1], [4, 0, 5]]
 
 
 # --- verify_split: each wrong split is caught ----------------------------------------------------

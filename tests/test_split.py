@@ -149,6 +149,15 @@ def test_the_only_split_the_bounds_allow(sources, lines, totals, expected):
     assert split_group(group(sources, lines), totals) == expected
 
 
+def test_a_cell_at_its_exact_share_is_not_rounded_up():
+    # 6 cents: A 3, B 1, gap 2. Line 0 (2 cents; 1, 2/6, 4/6): A's 1 is exact, the gap is
+    # further behind than B (4/6, 2/6): [1, 0, 1]. Line 1 (4 cents, no B; 2, 4/6, 8/6; floors 2,
+    # 0, 1): A's 2 is exact and B may not take: the gap rounds up, [2, 0, 2]. B is a cent short
+    # and the gap a cent over: line 0, the only line that may take B, moves it.
+    one = group(("A", "B"), [(2, [0, 0], [2, 2]), (4, [0, 0], [4, 0])])
+    assert split_group(one, {"A": 3, "B": 1}) == [[1, 1, 0], [2, 0, 2]]
+
+
 def test_an_over_column_gives_its_cents_to_the_first_short_column_reached():
     # 7 cents: A 1, B 3, gap 3. Line 0 (1 cent; A, B, gap 1/7, 3/7, 3/7): B and the gap tie,
     # B first: [0, 1, 0]. Line 1 must take 3 from B (its whole amount): the gap's floor (9/7 ->
@@ -177,6 +186,29 @@ def test_equal_gains_move_the_cent_in_the_earlier_line():
     # gain the same (1/5 + 1/5) by moving it to the gap; line 0 does.
     one = group(("A",), [(2, [0], [1]), (2, [0], [1]), (1, [1], [1])])
     assert split_group(one, {"A": 2}) == [[0, 2], [1, 1], [1, 0]]
+
+
+def test_a_cent_moves_in_the_line_whose_cells_are_furthest_from_their_shares_on_both_sides():
+    # 4 cents: A 2, gap 2. Line 0 (1 cent; 2/4, 2/4): A and the gap tie, A: [1, 0]. Line 1 (2
+    # cents; 1, 1) is exact: [1, 1]. Line 2 must take its cent from A: [1, 0]. A is a cent
+    # over: line 0 moves it to the gap (A 1/2 above its share, the gap 1/2 below), not line 1
+    # (both cells at their shares).
+    one = group(("A",), [(1, [0], [1]), (2, [0], [1]), (1, [1], [1])])
+    assert split_group(one, {"A": 2}) == [[0, 1], [1, 1], [1, 0]]
+
+
+def test_a_line_over_gives_its_cent_to_the_column_that_is_over():
+    # 12 cents: A 1, B 5, gap 6. Line 0 (4 cents; 4/12, 20/12, 2) must take 4 from B: [0, 4, 2]
+    # is 2 over and only the gap may give back, once: [0, 4, 1]. Line 1 (5 cents, at most 4
+    # from B; 5/12, 25/12, 30/12; floors 0, 2, 2): behind A 4/12 + 5/12, B -28/12 + 1/12, gap
+    # 12/12 + 6/12: the gap, [0, 2, 3]. Line 2 (3 cents; 3/12, 15/12, 18/12; floors 0, 1, 1):
+    # A 9/12 + 3/12 and the gap 6/12 + 6/12 tie, A: [1, 1, 1]. B is two over, the gap a cent
+    # short, line 0 a cent over. Line 0 gives up its gap cent, the only one it may; the cent
+    # the gap then lacks comes from the nearest column with a cent too many: A, reached first,
+    # has none; B has, and line 2 moves it (B 1 vs 15/12, gap 1 vs 18/12: -3/12 + 6/12; line 1:
+    # -1/12 - 6/12). B's last cent goes to the gap in line 1, the only line with B to give.
+    one = group(("A", "B"), [(4, [0, 4], [1, 4]), (5, [0, 0], [5, 4]), (3, [0, 0], [3, 3])])
+    assert split_group(one, {"A": 1, "B": 5}) == [[0, 4, 0], [0, 1, 4], [1, 0, 2]]
 
 
 def test_a_line_over_gives_back_in_a_column_above_its_lower_bound():

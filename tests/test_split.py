@@ -158,6 +158,19 @@ def test_a_cell_at_its_exact_share_is_not_rounded_up():
     assert split_group(one, {"A": 3, "B": 1}) == [[1, 1, 0], [2, 0, 2]]
 
 
+def test_a_cell_held_below_its_floor_by_a_bound_gives_nothing_back():
+    # 14 cents: A 7, B 4, gap 3. Line 0 (3 cents; 21/14, 12/14, 9/14; floors 1, 0, 0): B and
+    # the gap are furthest behind (12/14, 9/14; A 7/14): [1, 1, 1]. Line 1 must take 3 from A:
+    # [3, 0, 0]. Line 2 (2 cents, no B; 1, 8/14, 6/14): A's 1 is exact, the gap rounds up:
+    # [1, 0, 1]. Line 3 (6 cents, at most 2 from A, at least 4 from B; 3, 24/14, 18/14): [2, 4,
+    # 1] is a cent over; A's 2 is already a cent below its share and B at its least: the gap
+    # gives back, [2, 4, 0]. B is a cent over and the gap short: line 0 moves it (line 3 may not
+    # give B).
+    one = group(("A", "B"), [(3, [0, 0], [3, 3]), (3, [3, 0], [3, 3]), (2, [0, 0], [2, 0]),
+                             (6, [0, 4], [2, 6])])
+    assert split_group(one, {"A": 7, "B": 4}) == [[1, 0, 2], [3, 0, 0], [1, 0, 1], [2, 4, 0]]
+
+
 def test_an_over_column_gives_its_cents_to_the_first_short_column_reached():
     # 7 cents: A 1, B 3, gap 3. Line 0 (1 cent; A, B, gap 1/7, 3/7, 3/7): B and the gap tie,
     # B first: [0, 1, 0]. Line 1 must take 3 from B (its whole amount): the gap's floor (9/7 ->
@@ -209,6 +222,22 @@ def test_a_line_over_gives_its_cent_to_the_column_that_is_over():
     # -1/12 - 6/12). B's last cent goes to the gap in line 1, the only line with B to give.
     one = group(("A", "B"), [(4, [0, 4], [1, 4]), (5, [0, 0], [5, 4]), (3, [0, 0], [3, 3])])
     assert split_group(one, {"A": 1, "B": 5}) == [[0, 4, 0], [0, 1, 4], [1, 0, 2]]
+
+
+def test_a_line_over_gives_up_its_cent_where_it_is_least_below_its_share():
+    # 20 cents: A 7, B 5, gap 8. Line 0 (1 cent, no B; 7/20, 5/20, 8/20): the gap, [0, 0, 1].
+    # Line 1 (6 cents, exactly 5 from B; 42/20, 30/20, 48/20; floors 2, 5, 2) is 3 over; the gap
+    # (behind -12/20 + 8/20) and A (7/20 + 2/20) give back one each: [1, 5, 1], a cent over
+    # still. Line 2 (6 cents, at most 4 from A; floors 2, 1, 2): behind A 29/20 + 2/20, B -65/20
+    # + 10/20, gap 16/20 + 8/20: A, [3, 1, 2]. Line 3 (7 cents, at most 2 from B; 49/20, 35/20,
+    # 56/20; floors 2, 1, 2): behind A 11/20 + 9/20, B -55/20 + 15/20, gap 24/20 + 16/20: the
+    # gap and A, [3, 1, 3]. B is two over, the gap a cent short. Line 1 gives up its cent in A
+    # (1 is 22/20 below 42/20; the gap's 1 is 28/20 below 48/20); A's cent then comes from B,
+    # the over column, in line 3 (B 1 vs 35/20, A 3 vs 49/20: -15/20 - 11/20; line 2: -10/20 -
+    # 18/20). B's last cent goes to the gap in line 2, the only line left with B to give.
+    one = group(("A", "B"), [(1, [0, 0], [1, 0]), (6, [0, 5], [6, 5]), (6, [0, 0], [4, 6]),
+                             (7, [0, 0], [7, 2])])
+    assert split_group(one, {"A": 7, "B": 5}) == [[0, 0, 1], [0, 5, 1], [3, 0, 3], [4, 0, 3]]
 
 
 def test_a_line_over_gives_back_in_a_column_above_its_lower_bound():

@@ -380,7 +380,12 @@ def test_ctrl_c_ends_a_sweep_quietly_with_130(tmp_path, after):
         time.sleep(0.1)
     time.sleep(after)
     os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
-    run.wait(timeout=60)
+    try:
+        run.wait(timeout=60)
+    finally:  # a sweep that would not stop fails the test, and is not left running
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
     reader.join(10)
     stderr = b"".join(said)
     assert run.returncode == 130, stderr

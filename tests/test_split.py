@@ -240,6 +240,25 @@ def test_a_line_over_gives_up_its_cent_where_it_is_least_below_its_share():
     assert split_group(one, {"A": 7, "B": 5}) == [[0, 0, 1], [0, 5, 1], [3, 0, 3], [4, 0, 3]]
 
 
+def test_a_line_short_takes_the_cent_a_line_over_gives_up_in_the_same_column():
+    # 28 cents: A 13, B 8, gap 7. Line 0 (9 cents, exactly 8 from A; 117/28, 72/28, 63/28;
+    # floors 2 for B and the gap) is 3 over; the gap (behind 7/28) and B (16/28) give back one
+    # each: [8, 1, 1], a cent over still. Line 1 (1 cent, no A): behind B 44/28 + 8/28, gap
+    # 35/28 + 7/28: B, [0, 1, 0]. Line 2 (6 cents, at most 1 from A; 78/28, 48/28, 42/28):
+    # [1, 1, 1], and only B and the gap may round up: [1, 2, 2], a cent short still. Line 3 (8
+    # cents; 104/28, 64/28, 56/28; floors 3, 2, 2): the gap's 2 is exact, B is further behind
+    # (16/28 + 8/28) than A (-44/28 + 20/28): [3, 3, 2]. Line 4 (4 cents; 52/28, 32/28, 1;
+    # floors 1, 1, 1): A and B are each exactly at their running totals, A: [2, 1, 1]. A is a
+    # cent over and the gap a cent short; line 0 a cent over and line 2 a cent short. Line 2
+    # takes its cent in B (its 2 is 8/28 above 48/28, the gap's 2 is 14/28 above 42/28), and
+    # line 0, which may give B, gives it up there: [8, 0, 1], [1, 3, 2]. A's extra cent then
+    # goes to the gap in line 4 (A 2 vs 52/28, gap 1 vs 1: 4/28; line 3 -20/28, line 2 -64/28).
+    one = group(("A", "B"), [(9, [8, 0], [8, 7]), (1, [0, 0], [0, 1]), (6, [0, 1], [1, 6]),
+                             (8, [1, 0], [8, 8]), (4, [0, 0], [4, 4])])
+    assert split_group(one, {"A": 13, "B": 8}) == [[8, 0, 1], [0, 1, 0], [1, 3, 2], [3, 3, 2],
+                                                   [1, 1, 2]]
+
+
 def test_a_line_over_gives_back_in_a_column_above_its_lower_bound():
     # 8 cents: A 2, B 4, gap 2. Line 0 (3 cents; 6/8, 12/8, 6/8; floors 0, 1, 0): A and the gap
     # are furthest behind (6/8, B 4/8): [1, 1, 1]. Line 1 (1 cent; 2/8, 4/8, 2/8): behind, with

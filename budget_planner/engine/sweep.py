@@ -23,11 +23,12 @@ share no constraint, and the staged optimum of each is unique.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
@@ -311,10 +312,32 @@ _WORKER: PointSolver | None = None
 
 def _start_worker(plan: Plan, axes: tuple[Axis, ...], solver: str) -> None:
     """A worker leaves Ctrl-C to the main process, which stops the pool (a worker that took
-    it too would print a traceback of its own)."""
+    it too would print a traceback of its own). It is born with Ctrl-C held back
+    (`_sigint_held`) and ignores it from here on."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = PointSolver(plan, axes, solver)
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back from this thread while the pool starts: the processes started meanwhile
+    (the fork server, the workers) inherit the blocked signal, so none can take it before its
+    initializer ignores it, and a Ctrl-C pressed meanwhile reaches this process once the pool
+    is up (as multiprocessing starts its resource tracker).
+
+    The resource tracker is started first: starting it unblocks SIGINT on its way out."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _solve_in_worker(values: tuple[Decimal, ...]) -> Point:
@@ -379,8 +402,10 @@ def solve_points(plan: Plan, axes: Sequence[Axis], *, solver: str = "highs",
                                         "budget_planner.engine.allocation", "highspy", "numpy"])
     chunk = max(1, min(64, len(points) // (jobs * 16)))
     found = []
-    with context.Pool(jobs, initializer=_start_worker,
-                      initargs=(plan, tuple(axes), solver)) as pool:
+    with contextlib.ExitStack() as stack:
+        with _sigint_held():  # a Ctrl-C held meanwhile is taken once the pool's stop is due
+            pool = stack.enter_context(context.Pool(jobs, initializer=_start_worker,
+                                                    initargs=(plan, tuple(axes), solver)))
         for point in pool.imap(_solve_in_worker, points, chunksize=chunk):
             found.append(point)
             if progress:

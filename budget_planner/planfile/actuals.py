@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.actuals import COLUMNS, REQUIRED_COLUMNS, STATUSES, Actuals
 from ..core.model import Plan, Problem
-from ..core.limits import INPUT_BYTES, MIB
+from ..core.limits import ACTUALS_BYTES, INPUT_BYTES, MIB
 from ..core.money import CENT, MAX_AMOUNT
 from .fields import suggest
 
@@ -86,7 +86,7 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
     None and every problem in it."""
     known = plan if isinstance(plan, ActualsPlan) else ActualsPlan(plan)
     shown = str(path)
-    raw, problem = read_bytes(Path(path), shown, "an actuals file (CSV)")
+    raw, problem = read_bytes(Path(path), shown, "an actuals file (CSV)", ACTUALS_BYTES)
     if raw is None:
         return None, [problem] if problem else []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -131,8 +131,10 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
                               header_row + rows.line_num)]
 
 
-def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem | None]:
-    """The bytes of a regular file, or None and the problem (a pipe is not opened to wait)."""
+def read_bytes(path: Path, shown: str, what: str,
+               limit: int = INPUT_BYTES) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a regular file of at most `limit` bytes, or None and the problem (a pipe
+    is not opened to wait)."""
     def fail(code: str, message: str) -> tuple[None, Problem]:
         return None, Problem(shown, "", code, message)
 
@@ -154,15 +156,15 @@ def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem
             return fail("not-a-file", f"is a directory, not {what}")
         if not stat.S_ISREG(status.st_mode):
             return fail("not-a-file", f"is not a regular file (a pipe or a device); give {what}")
-        too_large = fail("input-too-large", f"is more than {INPUT_BYTES // MIB} MiB; {what} may "
-                                            f"be at most {INPUT_BYTES // MIB} MiB")
-        if status.st_size > INPUT_BYTES:  # checked before reading, and while reading
+        too_large = fail("input-too-large", f"is more than {limit // MIB} MiB; {what} may "
+                                            f"be at most {limit // MIB} MiB")
+        if status.st_size > limit:  # checked before reading, and while reading
             return too_large
         try:
-            raw = stream.read(INPUT_BYTES + 1)
+            raw = stream.read(limit + 1)
         except OSError as error:
             return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
-        return (raw, None) if len(raw) <= INPUT_BYTES else too_large
+        return (raw, None) if len(raw) <= limit else too_large
 
 
 def split_notes(text: str) -> tuple[list[str], str | None, str, int]:

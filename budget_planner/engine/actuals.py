@@ -469,6 +469,37 @@ def allocation_shares(plan: Plan, allocation: AllocationResult | None) -> Shares
     return Shares(optimal, weights)
 
 
+def allocated_shares(plan: Plan, solver: str = "highs") -> Shares:
+    """`allocation_shares(plan, allocate(plan, solver=solver))`, the same integers, from the
+    split lines themselves: no allocation records, gaps or explanations are made."""
+    import numpy as np
+
+    from .allocation import split_lines
+
+    found = split_lines(plan, solver=solver)
+    keys = [(period.id, line) for period in plan.periods for line in period.lines]
+    count = len(plan.sources)
+    weights = np.zeros((len(keys), count + 1), dtype=np.int64)
+    if found is not None:
+        index = {source: number for number, source in enumerate(plan.source_ids)}
+        line_index = {(period, line.id): number for number, (period, line) in enumerate(keys)}
+        rows: list[int] = []
+        columns: list[int] = []
+        values: list[int] = []
+        for item, row in found:
+            number = line_index[item.period, item.line.id]
+            for cell, cents in zip(item.cells, row):
+                rows.append(number)
+                columns.append(index[cell.source])
+                values.append(cents)
+        np.add.at(weights, (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)),
+                  np.array(values, dtype=np.int64))
+    amounts = np.array([to_cents(line.amount) if line.amount is not None else 0
+                        for _, line in keys], dtype=np.int64)
+    weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
+    return Shares(found is not None, weights)
+
+
 def split_rows(totals: Any, weights: Any) -> Any:
     """`money.split_cents` of each total over its row of weights, for all rows at once
     (numpy, the same floor-and-largest-remainder rule, ties to the earlier weight); a row

@@ -50,10 +50,17 @@ class ActualsPlan:
         self.currency = plan.programme.currency
         self.first_year = min(period.first_year for period in plan.periods)
         self.last_year = max(period.last_year for period in plan.periods)
-        self._lines_by_period: dict[str, list[str]] = {}
-        for period, line in self.keys:
-            self._lines_by_period.setdefault(period, []).append(line)
+        self._by_period: dict[str, list[str]] | None = None
         self._suggested: dict[str, str] = {}
+
+    @property
+    def _lines_by_period(self) -> dict[str, list[str]]:
+        """Each period's line ids, made when a suggestion first needs them."""
+        if self._by_period is None:
+            self._by_period = {}
+            for period, line in self.keys:
+                self._by_period.setdefault(period, []).append(line)
+        return self._by_period
 
     def suggest_line(self, text: str) -> str:
         """The "did you mean" of an unknown `PERIOD/LINE`, looking where it is cheap to."""
@@ -441,9 +448,14 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     if width > 1 and not ((commas[:, 0] >= starts).all() and (commas[:, -1] < ends).all()
                           and (commas[1:, 0] > ends[:-1]).all()):
         return None  # a row with too many or too few cells
-    firsts = np.column_stack([starts, commas + 1])
-    lasts = np.column_stack([commas, ends])
-    cells = {name: _gathered(data, firsts[:, number], lasts[:, number], _WIDTH[name])
+
+    def firsts(number: int) -> Any:  # where each row's cell of column `number` starts...
+        return starts if number == 0 else commas[:, number - 1] + 1
+
+    def lasts(number: int) -> Any:  # ...and ends (no matrix of every cell's ends is built)
+        return ends if number == width - 1 else commas[:, number]
+
+    cells = {name: _gathered(data, firsts(number), lasts(number), _WIDTH[name])
              for number, name in enumerate(names) if name != "reference"}
     if any(matrix is None for matrix in cells.values()):
         return None
@@ -463,7 +475,7 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     reference: Any = [""] * count
     if "reference" in names:
         at = names.index("reference")
-        reference = Cells(body, firsts[:, at], lasts[:, at])
+        reference = Cells(body, firsts(at), lasts(at))
     first = header_row + 1
     return Actuals(plan.keys, plan.sources, line, source, day, cents, validated.astype(bool),
                    reference, np.zeros(count, dtype=np.int64),

@@ -14,6 +14,8 @@ from budget_planner.core.model import Allocation, AllocationResult, Line, Period
 from budget_planner.core.money import split_cents
 from budget_planner.engine.actuals import progress, split_rows
 from budget_planner.views.progress import progress_json
+from tests.support.plans import funding_text, plan_text
+from tests.support.strategies import funded_plans
 
 SOURCES = ("EC", "NATIONAL", "OTHER")
 LINES = (("P1", "a", "100000.00", ("EC", "NATIONAL")), ("P1", "b", "2500.50", ("OTHER",)),
@@ -189,3 +191,40 @@ def test_cents_text_is_money_text_of_the_amount(cents):
     from budget_planner.core.money import cents_text, from_cents, money_text
 
     assert cents_text(cents) == money_text(from_cents(cents))
+
+
+# --- the allocated shares without the allocation's records -------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(case=funded_plans())
+def test_allocated_shares_are_the_shares_of_the_allocation_s_records(tmp_path_factory, case):
+    """`allocated_shares` reads the split lines directly; its cents are those of the records
+    `allocate` returns, line by line and source by source, and each line's cells and the
+    part no source pays add up to its amount."""
+    from budget_planner import load_plan
+    from budget_planner.engine.actuals import allocated_shares, allocation_shares
+    from budget_planner.engine.allocation import allocate
+
+    periods, rules = case
+    path = tmp_path_factory.mktemp("shares") / "plan.toml"
+    path.write_text(plan_text(periods, funding_text(rules)), encoding="utf-8")
+    plan, problems = load_plan(path)
+    assert plan is not None, problems
+    direct = allocated_shares(plan)
+    result = allocate(plan)
+    from_records = allocation_shares(plan, result)
+    assert direct.optimal == from_records.optimal == (result.status == "optimal")
+    assert direct.weights.tolist() == from_records.weights.tolist()
+    if direct.optimal:
+        by_record = {(item.period, item.line, item.source): int(item.amount * 100)
+                     for item in result.allocations}
+        number = 0
+        for period in plan.periods:
+            for line in period.lines:
+                cells = direct.weights[number]
+                assert [int(cells[n]) for n, source in enumerate(plan.source_ids)
+                        if source in line.sources] == \
+                    [by_record[period.id, line.id, source] for source in plan.source_ids
+                     if source in line.sources]
+                assert int(cells.sum()) == (0 if line.amount is None else int(line.amount * 100))
+                number += 1

@@ -146,6 +146,23 @@ def test_the_files_of_a_plan_share_one_budget(tmp_path, monkeypatch):
                                         "a plan with every file it includes may be at most 0 MiB")
 
 
+def test_an_actuals_file_of_the_limit_is_read_and_one_byte_more_is_not(tmp_path, monkeypatch):
+    from budget_planner.planfile.actuals import read_actuals_csv
+
+    plan, problems = load_plan(write(tmp_path, "plan.toml", SMALL_PLAN))
+    assert plan is not None, problems
+    text = b"date,line,amount\n2020-03-01,2020-2021/a,10.00\n"
+    path = tmp_path / "actuals.csv"
+    path.write_bytes(text)
+    monkeypatch.setattr("budget_planner.planfile.actuals.ACTUALS_BYTES", len(text))
+    actuals, problems = read_actuals_csv(path, plan)
+    assert problems == [] and actuals is not None and list(actuals.cents) == [1000]
+    monkeypatch.setattr("budget_planner.planfile.actuals.ACTUALS_BYTES", len(text) - 1)
+    actuals, problems = read_actuals_csv(path, plan)
+    assert actuals is None and codes(problems) == ["input-too-large"]
+    assert limits.ACTUALS_BYTES == 128 * limits.MIB > limits.INPUT_BYTES
+
+
 @pytest.mark.parametrize("field", ["activity", "notes"])
 def test_a_text_of_32767_characters_is_read_and_one_more_is_not(tmp_path, field):
     def plan(length: int) -> Path:

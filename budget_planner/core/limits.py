@@ -13,6 +13,9 @@ MIB = 1024 * 1024
 #: budget lines marking a few sources each, or 100,000 lines marking 32 of 64 sources each,
 #: the largest plan the benchmarks use).
 INPUT_BYTES = 32 * MIB
+#: One actuals file (CSV), in bytes (128 MiB: about 2,400,000 rows of the benchmark's kind,
+#: 55 bytes a row; a million rows is about 52 MiB). It is read whole, so this bounds memory.
+ACTUALS_BYTES = 128 * MIB
 #: Files one plan may include, directly or through other included files.
 INCLUDED_FILES = 1_000
 #: How deep includes may nest (a file that includes a file that includes ...).

@@ -271,22 +271,43 @@ def progress(plan: Plan, actuals: Actuals,
     amounts: list[int] = []
     planned_cents: list[int] = []
     flexibility = (reporting.flexibility_percent, to_cents(reporting.flexibility_amount))
+    months = months_elapsed(as_of)
     for period in plan.periods:
         first = number
+        count = period.last_year - period.first_year + 1
+        # Lines spread evenly (no profile, no stated years) are summed here without a dict of
+        # years each: `even_cents` gives year k `base + (k < remainder)`.
+        done = min(max(as_of.year - period.first_year, 0), count)  # whole years before as_of
+        current = as_of.year - period.first_year if done < count else -1  # as_of's year
+        even_base = 0
+        remainders = [0] * (count + 1)  # how many even lines leave each remainder
         for line in period.lines:
-            years = line_years(period, line)
-            for year, cents in years.items():
-                yearly[year - first_year] += cents
-            planned = planned_to_date(years, as_of)
             amount = None if line.amount is None else to_cents(line.amount)
+            if amount is not None and not line.years and not period.profile:
+                base, remainder = divmod(amount, count)
+                even_base += base
+                remainders[remainder] += 1
+                planned = done * base + min(done, remainder)
+                if current >= 0:
+                    this_year = base + (1 if current < remainder else 0)
+                    planned += (this_year * months * 2 + 12) // 24  # half-up (cents >= 0)
+            else:
+                years = line_years(period, line)
+                for year, cents in years.items():
+                    yearly[year - first_year] += cents
+                planned = planned_to_date(years, as_of)
             spent = actual[number]
             lines.append(LineProgress(period.id, line.id, line.activity,
-                                      figures(amount, planned, spent, validated[number])))
+                                      Figures(amount, planned, spent, validated[number])))
             if spent > (amount or 0):
                 findings += _line_findings(period.id, line, amount or 0, spent, flexibility)
             amounts.append(amount or 0)
             planned_cents.append(planned)
             number += 1
+        above = 0  # even lines whose remainder is above year k: they get a cent more in it
+        for offset in range(count - 1, -1, -1):
+            above += remainders[offset + 1]
+            yearly[period.first_year - first_year + offset] += even_base + above
         sums_here = [sum(values[first:number]) for values in (amounts, planned_cents, actual,
                                                               validated)]
         stated = to_cents(period.total)
@@ -467,6 +488,37 @@ def allocation_shares(plan: Plan, allocation: AllocationResult | None) -> Shares
                         for _, line in keys], dtype=np.int64)
     weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
     return Shares(optimal, weights)
+
+
+def allocated_shares(plan: Plan, solver: str = "highs") -> Shares:
+    """`allocation_shares(plan, allocate(plan, solver=solver))`, the same integers, from the
+    split lines themselves: no allocation records, gaps or explanations are made."""
+    import numpy as np
+
+    from .allocation import split_lines
+
+    found = split_lines(plan, solver=solver)
+    keys = [(period.id, line) for period in plan.periods for line in period.lines]
+    count = len(plan.sources)
+    weights = np.zeros((len(keys), count + 1), dtype=np.int64)
+    if found is not None:
+        index = {source: number for number, source in enumerate(plan.source_ids)}
+        line_index = {(period, line.id): number for number, (period, line) in enumerate(keys)}
+        rows: list[int] = []
+        columns: list[int] = []
+        values: list[int] = []
+        for item, row in found:
+            number = line_index[item.period, item.line.id]
+            for cell, cents in zip(item.cells, row):
+                rows.append(number)
+                columns.append(index[cell.source])
+                values.append(cents)
+        np.add.at(weights, (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)),
+                  np.array(values, dtype=np.int64))
+    amounts = np.array([to_cents(line.amount) if line.amount is not None else 0
+                        for _, line in keys], dtype=np.int64)
+    weights[:, count] = np.maximum(0, amounts - weights[:, :count].sum(axis=1))
+    return Shares(found is not None, weights)
 
 
 def split_rows(totals: Any, weights: Any) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.actuals import COLUMNS, REQUIRED_COLUMNS, STATUSES, Actuals
 from ..core.model import Plan, Problem
-from ..core.limits import INPUT_BYTES, MIB
+from ..core.limits import ACTUALS_BYTES, INPUT_BYTES, MIB
 from ..core.money import CENT, MAX_AMOUNT
 from .fields import suggest
 
@@ -50,10 +50,17 @@ class ActualsPlan:
         self.currency = plan.programme.currency
         self.first_year = min(period.first_year for period in plan.periods)
         self.last_year = max(period.last_year for period in plan.periods)
-        self._lines_by_period: dict[str, list[str]] = {}
-        for period, line in self.keys:
-            self._lines_by_period.setdefault(period, []).append(line)
+        self._by_period: dict[str, list[str]] | None = None
         self._suggested: dict[str, str] = {}
+
+    @property
+    def _lines_by_period(self) -> dict[str, list[str]]:
+        """Each period's line ids, made when a suggestion first needs them."""
+        if self._by_period is None:
+            self._by_period = {}
+            for period, line in self.keys:
+                self._by_period.setdefault(period, []).append(line)
+        return self._by_period
 
     def suggest_line(self, text: str) -> str:
         """The "did you mean" of an unknown `PERIOD/LINE`, looking where it is cheap to."""
@@ -86,7 +93,7 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
     None and every problem in it."""
     known = plan if isinstance(plan, ActualsPlan) else ActualsPlan(plan)
     shown = str(path)
-    raw, problem = read_bytes(Path(path), shown, "an actuals file (CSV)")
+    raw, problem = read_bytes(Path(path), shown, "an actuals file (CSV)", ACTUALS_BYTES)
     if raw is None:
         return None, [problem] if problem else []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -131,8 +138,10 @@ def read_actuals_csv(path: Path | str, plan: Plan | ActualsPlan) -> tuple[Actual
                               header_row + rows.line_num)]
 
 
-def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem | None]:
-    """The bytes of a regular file, or None and the problem (a pipe is not opened to wait)."""
+def read_bytes(path: Path, shown: str, what: str,
+               limit: int = INPUT_BYTES) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a regular file of at most `limit` bytes, or None and the problem (a pipe
+    is not opened to wait)."""
     def fail(code: str, message: str) -> tuple[None, Problem]:
         return None, Problem(shown, "", code, message)
 
@@ -154,15 +163,15 @@ def read_bytes(path: Path, shown: str, what: str) -> tuple[bytes | None, Problem
             return fail("not-a-file", f"is a directory, not {what}")
         if not stat.S_ISREG(status.st_mode):
             return fail("not-a-file", f"is not a regular file (a pipe or a device); give {what}")
-        too_large = fail("input-too-large", f"is more than {INPUT_BYTES // MIB} MiB; {what} may "
-                                            f"be at most {INPUT_BYTES // MIB} MiB")
-        if status.st_size > INPUT_BYTES:  # checked before reading, and while reading
+        too_large = fail("input-too-large", f"is more than {limit // MIB} MiB; {what} may "
+                                            f"be at most {limit // MIB} MiB")
+        if status.st_size > limit:  # checked before reading, and while reading
             return too_large
         try:
-            raw = stream.read(INPUT_BYTES + 1)
+            raw = stream.read(limit + 1)
         except OSError as error:
             return fail("file-unreadable", f"cannot be read: {error.strerror or error}")
-        return (raw, None) if len(raw) <= INPUT_BYTES else too_large
+        return (raw, None) if len(raw) <= limit else too_large
 
 
 def split_notes(text: str) -> tuple[list[str], str | None, str, int]:
@@ -439,9 +448,14 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     if width > 1 and not ((commas[:, 0] >= starts).all() and (commas[:, -1] < ends).all()
                           and (commas[1:, 0] > ends[:-1]).all()):
         return None  # a row with too many or too few cells
-    firsts = np.column_stack([starts, commas + 1])
-    lasts = np.column_stack([commas, ends])
-    cells = {name: _gathered(data, firsts[:, number], lasts[:, number], _WIDTH[name])
+
+    def firsts(number: int) -> Any:  # where each row's cell of column `number` starts...
+        return starts if number == 0 else commas[:, number - 1] + 1
+
+    def lasts(number: int) -> Any:  # ...and ends (no matrix of every cell's ends is built)
+        return ends if number == width - 1 else commas[:, number]
+
+    cells = {name: _gathered(data, firsts(number), lasts(number), _WIDTH[name])
              for number, name in enumerate(names) if name != "reference"}
     if any(matrix is None for matrix in cells.values()):
         return None
@@ -461,7 +475,7 @@ def _plain_columns(file: str, header_line: str, body: bytes, header_row: int,
     reference: Any = [""] * count
     if "reference" in names:
         at = names.index("reference")
-        reference = Cells(body, firsts[:, at], lasts[:, at])
+        reference = Cells(body, firsts(at), lasts(at))
     first = header_row + 1
     return Actuals(plan.keys, plan.sources, line, source, day, cents, validated.astype(bool),
                    reference, np.zeros(count, dtype=np.int64),

@@ -58,19 +58,24 @@ def progress_json_text(result: Progress) -> str:
     text = to_json(data)
     string = json.encoder.encode_basestring  # type: ignore[attr-defined]
     records = []
+
+    def money(cents: int) -> str:  # cents_text of a number, in one formatting step
+        return "%d.%02d" % divmod(cents, 100) if cents >= 0 else "-%d.%02d" % divmod(-cents, 100)
+
     for line in result.lines:
         figures = line.figures
         amount = figures.amount_cents
+        planned, actual = figures.planned_cents, figures.actual_cents
         records.append(
             f'{{"period": {string(line.period)}, "line": {string(line.line)}, '
             f'"activity": {string(line.activity)}, '
-            f'"amount": {"null" if amount is None else chr(34) + cents_text(amount) + chr(34)}, '
-            f'"planned_to_date": "{cents_text(figures.planned_cents)}", '
-            f'"actual": "{cents_text(figures.actual_cents)}", '
-            f'"validated": "{cents_text(figures.validated_cents)}", '
-            f'"variance": "{cents_text(figures.variance_cents)}", '
-            f'"percent": "{cents_text(figures.percent_hundredths)}", '
-            f'"remaining": "{cents_text(figures.remaining_cents)}"}}')
+            f'"amount": {"null" if amount is None else chr(34) + money(amount) + chr(34)}, '
+            f'"planned_to_date": "{money(planned)}", '
+            f'"actual": "{money(actual)}", '
+            f'"validated": "{money(figures.validated_cents)}", '
+            f'"variance": "{money(planned - actual)}", '
+            f'"percent": "{money(figures.percent_hundredths)}", '
+            f'"remaining": "{money((amount or 0) - actual)}"}}')
     lines = "[\n    " + ",\n    ".join(records) + "\n  ]" if records else "[]"
     return text.replace(string(_LINES), lines, 1)
 

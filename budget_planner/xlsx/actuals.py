@@ -114,6 +114,6 @@ def _allocate(plan: Plan, solver: str) -> AllocationResult:
 
 
 def _shares(plan: Plan, solver: str) -> Any:
-    from ..engine.actuals import allocation_shares
+    from ..engine.actuals import allocated_shares
 
-    return allocation_shares(plan, _allocate(plan, solver))
+    return allocated_shares(plan, solver)

@@ -9,9 +9,9 @@ from .errors import AllocationError, SolverRefusal
 from .explain import funding_findings
 from .groups import Component, Group, Prepared
 from .solve import (BACKENDS, SOLVERS, GroupTotals, Memory, SolvedComponents, allocate,
-                    solve_components, solve_prepared)
+                    solve_components, solve_prepared, split_lines)
 from .stages import Backend
 
 __all__ = ["BACKENDS", "SOLVERS", "AllocationError", "Backend", "Component", "Group",
            "GroupTotals", "Memory", "Prepared", "SolvedComponents", "SolverRefusal", "allocate",
-           "funding_findings", "solve_components", "solve_prepared"]
+           "funding_findings", "solve_components", "solve_prepared", "split_lines"]

@@ -27,6 +27,7 @@ from ...core.money import ZERO, display, from_cents, to_cents
 from .cbc import Cbc
 from .errors import AllocationError, SolverRefusal
 from .explain import Shadows, gap_reason, limiting_rules, source_uses
+from .bounds import Item
 from .groups import CapKey, Component, ComponentKey, Group, Prepared
 from .highs import Highs
 from .split import split_group, verify_split
@@ -168,6 +169,25 @@ def _split_lines(group: Group, totals: dict[str, int]) -> SplitLines:
     return [(row, [Allocation(item.period, item.line.id, cell.source, from_cents(cents))
                    for cell, cents in zip(item.cells, row)])
             for item, row in zip(group.items, split)]
+
+
+def split_lines(plan: Plan, *, solver: str = "highs") -> list[tuple[Item, list[int]]] | None:
+    """Each allocated line (its period, line and cells) with its cents, its cells' then its
+    gap, exactly as `allocate` splits them and checked the same way, but without the
+    records, gaps, reasons and source summaries `allocate` builds around them (what progress
+    needs of an allocation, 100,000 lines in a fraction of the time); None when the rules
+    conflict."""
+    prepared = Prepared(plan)
+    found = solve_prepared(prepared, plan.funding.caps, solver)
+    if found.conflicts:
+        return None
+    lines: list[tuple[Item, list[int]]] = []
+    for group in prepared.groups:
+        group_totals = found.of(group)
+        split = split_group(group, group_totals)
+        verify_split(group, split, group_totals)
+        lines += zip(group.items, split)
+    return lines
 
 
 def allocate(plan: Plan, *, solver: str = "highs", prepared: Prepared | None = None,

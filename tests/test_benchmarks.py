@@ -80,7 +80,8 @@ def test_the_suite_runs_and_writes_its_report(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     names = [row.split("|")[1].strip() for row in rows[1:]]
     assert names == ["check", "allocate (HiGHS)", "allocation engine", "allocate (CBC)", "build",
-                     "sweep", "progress", "serve (seed plan)", "serve (big plan)", "--help"]
+                     "sweep", "progress", "serve (seed plan)", "serve (big plan)", "--help",
+                     "allocate (seed plan)", "check (seed plan)"]
     seconds = {}
     for name, row in zip(names, rows[1:]):
         subject, baseline, ratio = (float(cell) for cell in row.split("|")[3:6])

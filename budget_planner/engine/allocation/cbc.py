@@ -71,7 +71,6 @@ class Cbc:
                 problem += kept, f"fix_{number}_{part}"
         return values
 
-
     def least_gaps(self, model: Model, raised: Sequence[int]) -> list[int]:
         """Each least gap solved anew, in two passes."""
         return each_least_gap(model, raised, self)

@@ -134,7 +134,6 @@ class Highs:
                     highs.addRow(-infinity, bound, *row(terms))
         return {name: float(value) for name, value in zip(names, point)}
 
-
     def least_gaps(self, model: Model, raised: Sequence[int]) -> list[int]:
         """The least gaps on one HiGHS model: each raised row is solved from the basis of the
         last, and exact to the cent by the same two passes as the stages, the second on the
@@ -146,7 +145,8 @@ class Highs:
         exact = _IntegerModel(model)
         highs = _new_highs()
         exact.load(highs)
-        gaps = numpy.array([exact.columns[name] for name in model.gap.values()], dtype=numpy.int64)
+        gaps = numpy.array([exact.columns[name] for name in model.gap.values()],
+                           dtype=numpy.int64)
         costs = numpy.zeros(len(exact.columns))
         costs[gaps] = 1.0
         highs.changeColsCost(len(costs), numpy.arange(len(costs), dtype=numpy.int32), costs)
@@ -236,7 +236,8 @@ class _IntegerModel:
         changed = numpy.union1d(numpy.flatnonzero(moved != self.moved),
                                 numpy.asarray(rows, dtype=numpy.int64))
         if len(changed):
-            lower, upper = self._row_bounds(self.rhs[changed] - moved[changed], self.equal[changed])
+            lower, upper = self._row_bounds(self.rhs[changed] - moved[changed],
+                                            self.equal[changed])
             highs.changeRowsBounds(len(changed), changed.astype(numpy.int32), lower, upper)
         self.offset, self.moved = offset, moved
 

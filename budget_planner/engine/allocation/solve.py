@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from ...core.funding import Cap
 from ...core.model import Allocation, AllocationResult, Conflict, Gap, Plan
 from ...core.money import ZERO, display, from_cents, to_cents
+from .bounds import Item
 from .cbc import Cbc
 from .errors import AllocationError, SolverRefusal
 from .explain import Shadows, gap_reason, limiting_rules, source_uses
-from .bounds import Item
 from .groups import CapKey, Component, ComponentKey, Group, Prepared
 from .highs import Highs
 from .split import split_group, verify_split

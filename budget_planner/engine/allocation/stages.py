@@ -97,8 +97,9 @@ class Stage:
 
     objectives: list[Terms]
     maximize: bool
-    #: The stages after this one only break ties among its optima: a back-end that proves
-    #: this stage's optimum unique may skip them.
+    #: The stages after this one only break ties among its optima: a back-end that can tell
+    #: which totals are the same at every optimum (HiGHS, from the optimal basis) fixes them
+    #: and runs the later stages only for the others, none when the optimum is unique.
     settles: bool = False
 
 
